@@ -1,0 +1,201 @@
+"""The one street importer, used by `manage.py import_streets`, the demo loader and the tests."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import shapely
+from django.db import connection, transaction
+from django.utils.translation import gettext as _
+
+from geo import queries
+from geo.importers.network import split_at_shared_vertices
+from geo.importers.reading import (
+    ImportFileError,
+    check_text_encoding,
+    is_osm,
+    pick_column,
+    read_layer,
+)
+
+# Road classes a steward patrols on foot. Motorways, trunk roads, ramps, platforms and cycle-only
+# ways are left out: nobody walks them and they would dilute coverage.
+WALKABLE_CLASSES = frozenset(
+    {
+        "primary", "secondary", "tertiary", "unclassified", "residential", "living_street",
+        "service", "pedestrian", "footway", "path", "steps", "track", "alley", "road",
+    }
+)
+NAME_FIELDS = ["name", "name_zh", "NAME", "名称", "road_name", "街巷名"]
+CLASS_FIELDS = ["highway", "fclass", "road_class", "class", "type", "道路等级"]
+ID_FIELDS = ["osm_id", "source_id", "id", "fid", "way_id"]
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class StreetImportResult:
+    source: str
+    segments: int = 0
+    total_km: float = 0.0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    features_read: int = 0
+    skipped: Counter = field(default_factory=Counter)
+    dry_run: bool = False
+
+    def summary(self) -> str:
+        skipped = ", ".join(f"{reason}: {n}" for reason, n in sorted(self.skipped.items())) or "0"
+        return _(
+            "%(segments)d 个街巷段，共 %(km).2f 公里（新增 %(c)d，更新 %(u)d，未变 %(n)d，删除 %(d)d）；"
+            "读取 %(read)d 个要素，跳过：%(skipped)s%(dry)s"
+        ) % {
+            "segments": self.segments, "km": self.total_km, "c": self.created, "u": self.updated,
+            "n": self.unchanged, "d": self.deleted, "read": self.features_read, "skipped": skipped,
+            "dry": _("（演练，未写入）") if self.dry_run else "",
+        }
+
+
+def prepare_segments(
+    path: str | Path,
+    *,
+    layer: str | None = None,
+    name_field: str | None = None,
+    class_field: str | None = None,
+    id_field: str | None = None,
+    encoding: str | None = None,
+    assume_srid: int | None = None,
+    all_classes: bool = False,
+) -> tuple[dict[str, np.ndarray], Counter, int]:
+    """Read a file and return its walkable network split into segments (columns as arrays)."""
+    path = Path(path)
+    skipped: Counter = Counter()
+    if is_osm(path):
+        df = read_layer(path, layer=layer or "lines", encoding=encoding)
+    else:
+        df = read_layer(path, layer=layer, encoding=encoding, assume_srid=assume_srid)
+    features_read = len(df)
+
+    geom_types = df.geometry.geom_type
+    is_line = geom_types.isin(["LineString", "MultiLineString"]).to_numpy()
+    if not is_line.any():
+        found = ", ".join(sorted(set(geom_types.dropna()))) or _("无几何")
+        raise ImportFileError(
+            _("%(name)s 中没有线要素（找到的是：%(found)s）。街巷必须是线（LineString）。")
+            % {"name": path.name, "found": found}
+        )
+    if (~is_line).any():
+        skipped[_("非线要素")] += int((~is_line).sum())
+    df = df[is_line]
+
+    name_col = pick_column(df, name_field, NAME_FIELDS)
+    class_col = pick_column(df, class_field, CLASS_FIELDS)
+    id_col = pick_column(df, id_field, ID_FIELDS)
+    names = df[name_col].fillna("").astype(str).to_numpy() if name_col else np.full(len(df), "")
+    check_text_encoding(names, file_name=path.name)
+    classes = (
+        df[class_col].fillna("").astype(str).str.lower().to_numpy()
+        if class_col
+        else np.full(len(df), "road")
+    )
+    ids = (
+        df[id_col].astype(str).to_numpy() if id_col else np.arange(len(df)).astype(str)
+    )
+
+    keep = np.ones(len(df), dtype=bool)
+    if not all_classes:
+        walkable = np.isin(classes, list(WALKABLE_CLASSES))
+        for cls, n in Counter(classes[~walkable]).items():
+            reason = _("不可步行的道路等级 %(cls)s") % {"cls": cls} if cls else _("不是道路")
+            skipped[reason] += n
+        keep &= walkable
+    geoms = df.geometry.to_numpy()
+    empty = shapely.is_empty(geoms) | shapely.is_missing(geoms)
+    if (keep & empty).any():
+        skipped[_("空几何")] += int((keep & empty).sum())
+    keep &= ~empty
+
+    geoms, names, classes, ids = geoms[keep], names[keep], classes[keep], ids[keep]
+    # Multi-part lines become one line per part; the part number joins the source id.
+    parts, part_of = shapely.get_parts(geoms, return_index=True)
+    multi = shapely.get_type_id(geoms) == 5
+    part_no = np.arange(len(parts)) - np.searchsorted(part_of, part_of)
+    part_ids = np.where(multi[part_of], np.char.add(np.char.add(ids[part_of], "."), part_no.astype(str)), ids[part_of])
+
+    segments, line_idx, seg_no = split_at_shared_vertices(parts)
+    columns = {
+        "geom": segments,
+        "name": names[part_of][line_idx],
+        "road_class": classes[part_of][line_idx],
+        "source_id": np.char.add(np.char.add(part_ids[line_idx].astype(str), ":"), seg_no.astype(str)),
+    }
+    return columns, skipped, features_read
+
+
+def write_segments(
+    columns: dict[str, np.ndarray], *, source: str, replace: bool = True, progress: Progress | None = None
+) -> tuple[int, int, int, int]:
+    """Upsert segments through COPY into a temp table. Returns (created, updated, unchanged, deleted)."""
+    wkb = shapely.to_wkb(columns["geom"], hex=True)
+    with connection.cursor() as cur:
+        cur.execute(
+            "CREATE TEMP TABLE import_segment (source_id text PRIMARY KEY, name text, road_class text, wkb text)"
+            " ON COMMIT DROP"
+        )
+        with cur.copy("COPY import_segment (source_id, name, road_class, wkb) FROM STDIN") as copy:
+            total = len(wkb)
+            for i, row in enumerate(zip(columns["source_id"], columns["name"], columns["road_class"], wkb, strict=True)):
+                copy.write_row(row)
+                if progress and total and (i + 1) % 5000 == 0:
+                    progress(_("写入 %(i)d / %(n)d") % {"i": i + 1, "n": total})
+        cur.execute(queries.UPSERT_SEGMENTS, {"source": source})
+        inserted = [r[0] for r in cur.fetchall()]
+        created = sum(inserted)
+        updated = len(inserted) - created
+        deleted = 0
+        if replace:
+            cur.execute(queries.DELETE_STALE_SEGMENTS, {"source": source})
+            deleted = cur.rowcount
+    unchanged = len(wkb) - created - updated
+    return created, updated, unchanged, deleted
+
+
+def import_streets(
+    path: str | Path,
+    *,
+    source: str | None = None,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    **read_options,
+) -> StreetImportResult:
+    """Import a street file as segments; all-or-nothing, idempotent by (source, source_id)."""
+    path = Path(path)
+    source = source or path.stem
+    say = progress or (lambda msg: None)
+    say(_("读取 %(name)s …") % {"name": path.name})
+    columns, skipped, features_read = prepare_segments(path, **read_options)
+    if len(columns["geom"]) == 0:
+        raise ImportFileError(_("%(name)s 中没有可步行的街巷。") % {"name": path.name})
+    say(_("切分为 %(n)d 个街巷段，写入数据库 …") % {"n": len(columns["geom"])})
+    result = StreetImportResult(source=source, features_read=features_read, skipped=skipped, dry_run=dry_run)
+    with transaction.atomic():
+        result.created, result.updated, result.unchanged, result.deleted = write_segments(
+            columns, source=source, progress=say
+        )
+        say(_("归属街道、社区、网格 …"))
+        queries.assign_segments_to_areas()
+        with connection.cursor() as cur:
+            cur.execute(
+                "SELECT count(*), coalesce(sum(length_m), 0) / 1000 FROM geo_segment WHERE source = %s",
+                [source],
+            )
+            result.segments, result.total_km = cur.fetchone()
+        if dry_run:
+            transaction.set_rollback(True)
+    return result
