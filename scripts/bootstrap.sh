@@ -47,7 +47,6 @@ if [[ ! -f $stamp ]]; then
   [[ -x .venv/bin/python ]] || "$PY" -m venv .venv
   .venv/bin/pip install -q --upgrade pip
   .venv/bin/pip install -q -r requirements.lock
-  .venv/bin/pip install -q --no-deps -e .
   rm -f .venv/.lock-*
   touch "$stamp"
 fi
