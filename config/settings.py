@@ -25,11 +25,16 @@ def env_int(name: str, default: int) -> int:
 
 DEBUG = env_bool("DJANGO_DEBUG", True)
 # The local default key is only for the loopback demo server; production must set one.
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "local-dev-only-not-secret")
-if not DEBUG and SECRET_KEY == "local-dev-only-not-secret":
+_LOCAL_KEY = "local-dev-only-not-secret"  # noqa: S105 - never valid with DEBUG off, see below
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", _LOCAL_KEY)
+if not DEBUG and SECRET_KEY == _LOCAL_KEY:
     raise RuntimeError("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off")
-ALLOWED_HOSTS = [h for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
-CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("DJANGO_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+ALLOWED_HOSTS = [
+    h for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h
+]
+CSRF_TRUSTED_ORIGINS = [
+    o for o in os.environ.get("DJANGO_CSRF_TRUSTED_ORIGINS", "").split(",") if o
+]
 
 LOCAL_PG_PORT = env_int("ALLEY_PGPORT", 54329)
 DATABASES = {
@@ -53,6 +58,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "rest_framework_gis",
+    "django_filters",
     "leaflet",
     "drf_spectacular",
     "geo",

@@ -13,11 +13,17 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 TILE_URL = "https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png"
-TILE_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
+TILE_ATTRIBUTION = (
+    '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
+)
 
 
 def _static(path: str) -> str:
-    return f"{settings.STATIC_URL.rstrip('/')}/{path}" if settings.STATIC_URL.startswith("/") else f"/{settings.STATIC_URL}{path}"
+    return (
+        f"{settings.STATIC_URL.rstrip('/')}/{path}"
+        if settings.STATIC_URL.startswith("/")
+        else f"/{settings.STATIC_URL}{path}"
+    )
 
 
 def base_map(bounds: tuple[float, float, float, float] | None = None, **kwargs: Any) -> folium.Map:
@@ -25,7 +31,9 @@ def base_map(bounds: tuple[float, float, float, float] | None = None, **kwargs: 
     fmap = folium.Map(tiles=None, control_scale=True, prefer_canvas=True, **kwargs)
     fmap.default_js = [("leaflet", _static("leaflet/leaflet.js"))]
     fmap.default_css = [("leaflet_css", _static("leaflet/leaflet.css"))]
-    folium.TileLayer(TILE_URL, attr=TILE_ATTRIBUTION, name="OpenStreetMap", max_zoom=19).add_to(fmap)
+    folium.TileLayer(TILE_URL, attr=TILE_ATTRIBUTION, name="OpenStreetMap", max_zoom=19).add_to(
+        fmap
+    )
     if bounds:
         minx, miny, maxx, maxy = bounds
         fmap.fit_bounds([[miny, minx], [maxy, maxx]])
@@ -33,7 +41,12 @@ def base_map(bounds: tuple[float, float, float, float] | None = None, **kwargs: 
 
 
 def render_map_page(
-    request: HttpRequest, fmap: folium.Map, *, title: str, template: str = "map_page.html", **context: Any
+    request: HttpRequest,
+    fmap: folium.Map,
+    *,
+    title: str,
+    template: str = "map_page.html",
+    **context: Any,
 ) -> HttpResponse:
     """Embed a folium map (header, body, script) in one of our Django templates."""
     root = fmap.get_root()

@@ -33,7 +33,9 @@ class StreetOffice(AreaBase):
         verbose_name_plural = _("街道")
         constraints = [
             models.UniqueConstraint(fields=["code"], name="streetoffice_code_unique"),
-            models.CheckConstraint(condition=models.Q(geom__isvalid=True), name="streetoffice_geom_valid"),
+            models.CheckConstraint(
+                condition=models.Q(geom__isvalid=True), name="streetoffice_geom_valid"
+            ),
         ]
 
 
@@ -49,7 +51,9 @@ class Community(AreaBase):
         verbose_name_plural = _("社区")
         constraints = [
             models.UniqueConstraint(fields=["street_office", "code"], name="community_code_unique"),
-            models.CheckConstraint(condition=models.Q(geom__isvalid=True), name="community_geom_valid"),
+            models.CheckConstraint(
+                condition=models.Q(geom__isvalid=True), name="community_geom_valid"
+            ),
         ]
 
 
@@ -83,15 +87,27 @@ class Segment(models.Model):
     geom = models.LineStringField(_("线形"), srid=4326)
     length_m = models.FloatField(_("长度（米）"))
     street_office = models.ForeignKey(
-        StreetOffice, null=True, blank=True, on_delete=models.SET_NULL, related_name="segments",
+        StreetOffice,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="segments",
         verbose_name=_("街道"),
     )
     community = models.ForeignKey(
-        Community, null=True, blank=True, on_delete=models.SET_NULL, related_name="segments",
+        Community,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="segments",
         verbose_name=_("社区"),
     )
     grid = models.ForeignKey(
-        Grid, null=True, blank=True, on_delete=models.SET_NULL, related_name="segments",
+        Grid,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="segments",
         verbose_name=_("网格"),
     )
     updated_at = models.DateTimeField(auto_now=True)
@@ -102,7 +118,9 @@ class Segment(models.Model):
         ordering = ["id"]
         constraints = [
             models.UniqueConstraint(fields=["source", "source_id"], name="segment_source_unique"),
-            models.CheckConstraint(condition=models.Q(length_m__gte=0), name="segment_length_nonnegative"),
+            models.CheckConstraint(
+                condition=models.Q(length_m__gte=0), name="segment_length_nonnegative"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -119,10 +137,16 @@ class Membership(models.Model):
         STEWARD = "steward", _("小巷管家")
 
     user = models.ForeignKey("auth.User", on_delete=models.CASCADE, related_name="memberships")
-    street_office = models.ForeignKey(StreetOffice, on_delete=models.CASCADE, related_name="memberships")
+    street_office = models.ForeignKey(
+        StreetOffice, on_delete=models.CASCADE, related_name="memberships"
+    )
     role = models.CharField(_("角色"), max_length=20, choices=Role.choices)
     community = models.ForeignKey(
-        Community, null=True, blank=True, on_delete=models.CASCADE, verbose_name=_("社区"),
+        Community,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        verbose_name=_("社区"),
         help_text=_("网格员/社区工作人员所属社区"),
     )
 
@@ -130,7 +154,9 @@ class Membership(models.Model):
         verbose_name = _("角色")
         verbose_name_plural = _("角色")
         constraints = [
-            models.UniqueConstraint(fields=["user", "street_office", "role"], name="membership_unique"),
+            models.UniqueConstraint(
+                fields=["user", "street_office", "role"], name="membership_unique"
+            ),
         ]
 
     def __str__(self) -> str:

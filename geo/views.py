@@ -1,9 +1,34 @@
-from django.http import HttpResponse
+from django.db.models import Count, Sum
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from geo.district_map import district_map as build_district_map
+from geo.maps import render_map_page
+from geo.models import StreetOffice
 
 
-def home(request):
-    return HttpResponse("")
+def home(request: HttpRequest) -> HttpResponse:
+    offices = StreetOffice.objects.annotate(
+        n_segments=Count("segments", distinct=True), km=Sum("segments__length_m") / 1000
+    ).order_by("code")
+    return render(request, "home.html", {"title": _("首页"), "offices": offices})
 
 
-def district_map(request):
-    return HttpResponse("")
+def district_map(request: HttpRequest, code: str | None = None) -> HttpResponse:
+    office = (
+        StreetOffice.objects.filter(code=code).first()
+        if code
+        else StreetOffice.objects.order_by("id").first()
+    )
+    if office is None:
+        raise Http404(_("还没有导入任何街道。请先运行 manage.py load_demo 或 import_streets。"))
+    stats = office.segments.aggregate(n=Count("id"), m=Sum("length_m"))
+    intro = _("%(name)s：%(c)d 个社区，%(g)d 个网格，%(n)d 个街巷段，共 %(km).1f 公里") % {
+        "name": office.name,
+        "c": office.communities.count(),
+        "g": office.grids.count(),
+        "n": stats["n"] or 0,
+        "km": (stats["m"] or 0) / 1000,
+    }
+    return render_map_page(request, build_district_map(office), title=office.name, intro=intro)

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 OSM_SUFFIXES = {".osm", ".pbf"}
 # Characters that GBK/UTF-8 Chinese bytes turn into when read as ISO-8859-1 (GDAL's shapefile default).
-_MOJIBAKE = re.compile(r"[\u00c0-\u00ff][\u0080-\u00ff]")
+_MOJIBAKE = re.compile(r"[\u00a0-\u00ff]{2}|\ufffd")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -47,7 +47,9 @@ def read_layer(
         df = pyogrio.read_dataframe(path, layer=layer, **kwargs)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
         raise ImportFileError(
-            _("无法读取 %(name)s：文件已损坏或不是受支持的格式（shapefile、GeoPackage、GeoJSON、OSM）。详情：%(detail)s")
+            _(
+                "无法读取 %(name)s：文件已损坏或不是受支持的格式（shapefile、GeoPackage、GeoJSON、OSM）。详情：%(detail)s"
+            )
             % {"name": path.name, "detail": str(exc).splitlines()[0]}
         ) from exc
     except UnicodeDecodeError as exc:
@@ -58,7 +60,9 @@ def read_layer(
     if df.crs is None:
         if assume_srid is None:
             raise ImportFileError(
-                _("%(name)s 没有声明坐标系（例如 shapefile 缺少 .prj 文件）。请补上 .prj，或用 --srid 指定坐标系。")
+                _(
+                    "%(name)s 没有声明坐标系（例如 shapefile 缺少 .prj 文件）。请补上 .prj，或用 --srid 指定坐标系。"
+                )
                 % {"name": path.name}
             )
         df = df.set_crs(epsg=assume_srid)
@@ -72,7 +76,9 @@ def check_text_encoding(values, *, file_name: str) -> None:
     for value in values:
         if isinstance(value, str) and _MOJIBAKE.search(value) and not _CJK.search(value):
             raise ImportFileError(
-                _("%(name)s 中的名称出现乱码（例如“%(sample)s”），很可能是编码不对：请添加 .cpg 文件，或用 --encoding 指定（常见为 GBK 或 UTF-8）。")
+                _(
+                    "%(name)s 中的名称出现乱码（例如“%(sample)s”），很可能是编码不对：请添加 .cpg 文件，或用 --encoding 指定（常见为 GBK 或 UTF-8）。"
+                )
                 % {"name": file_name, "sample": value[:20]}
             )
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import shapely
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
@@ -26,8 +27,20 @@ from geo.importers.reading import (
 # ways are left out: nobody walks them and they would dilute coverage.
 WALKABLE_CLASSES = frozenset(
     {
-        "primary", "secondary", "tertiary", "unclassified", "residential", "living_street",
-        "service", "pedestrian", "footway", "path", "steps", "track", "alley", "road",
+        "primary",
+        "secondary",
+        "tertiary",
+        "unclassified",
+        "residential",
+        "living_street",
+        "service",
+        "pedestrian",
+        "footway",
+        "path",
+        "steps",
+        "track",
+        "alley",
+        "road",
     }
 )
 NAME_FIELDS = ["name", "name_zh", "NAME", "名称", "road_name", "街巷名"]
@@ -56,8 +69,14 @@ class StreetImportResult:
             "%(segments)d 个街巷段，共 %(km).2f 公里（新增 %(c)d，更新 %(u)d，未变 %(n)d，删除 %(d)d）；"
             "读取 %(read)d 个要素，跳过：%(skipped)s%(dry)s"
         ) % {
-            "segments": self.segments, "km": self.total_km, "c": self.created, "u": self.updated,
-            "n": self.unchanged, "d": self.deleted, "read": self.features_read, "skipped": skipped,
+            "segments": self.segments,
+            "km": self.total_km,
+            "c": self.created,
+            "u": self.updated,
+            "n": self.unchanged,
+            "d": self.deleted,
+            "read": self.features_read,
+            "skipped": skipped,
             "dry": _("（演练，未写入）") if self.dry_run else "",
         }
 
@@ -104,8 +123,12 @@ def prepare_segments(
         if class_col
         else np.full(len(df), "road")
     )
-    ids = (
-        df[id_col].astype(str).to_numpy() if id_col else np.arange(len(df)).astype(str)
+    ids = df[id_col].astype(str).to_numpy() if id_col else np.arange(len(df)).astype(str)
+
+    # Repeated ids (clipped or duplicated features) get an occurrence suffix so upserts stay stable.
+    occurrence = pd.Series(ids).groupby(ids).cumcount().to_numpy()
+    ids = np.where(
+        occurrence > 0, np.char.add(np.char.add(ids.astype(str), "#"), occurrence.astype(str)), ids
     )
 
     keep = np.ones(len(df), dtype=bool)
@@ -126,31 +149,45 @@ def prepare_segments(
     parts, part_of = shapely.get_parts(geoms, return_index=True)
     multi = shapely.get_type_id(geoms) == 5
     part_no = np.arange(len(parts)) - np.searchsorted(part_of, part_of)
-    part_ids = np.where(multi[part_of], np.char.add(np.char.add(ids[part_of], "."), part_no.astype(str)), ids[part_of])
+    part_ids = np.where(
+        multi[part_of],
+        np.char.add(np.char.add(ids[part_of], "."), part_no.astype(str)),
+        ids[part_of],
+    )
 
     segments, line_idx, seg_no = split_at_shared_vertices(parts)
     columns = {
         "geom": segments,
         "name": names[part_of][line_idx],
         "road_class": classes[part_of][line_idx],
-        "source_id": np.char.add(np.char.add(part_ids[line_idx].astype(str), ":"), seg_no.astype(str)),
+        "source_id": np.char.add(
+            np.char.add(part_ids[line_idx].astype(str), ":"), seg_no.astype(str)
+        ),
     }
     return columns, skipped, features_read
 
 
 def write_segments(
-    columns: dict[str, np.ndarray], *, source: str, replace: bool = True, progress: Progress | None = None
+    columns: dict[str, np.ndarray],
+    *,
+    source: str,
+    replace: bool = True,
+    progress: Progress | None = None,
 ) -> tuple[int, int, int, int]:
     """Upsert segments through COPY into a temp table. Returns (created, updated, unchanged, deleted)."""
     wkb = shapely.to_wkb(columns["geom"], hex=True)
     with connection.cursor() as cur:
+        # Nested imports (tests, callers' transactions) may still see an earlier copy: start clean.
+        cur.execute("DROP TABLE IF EXISTS pg_temp.import_segment")
         cur.execute(
             "CREATE TEMP TABLE import_segment (source_id text PRIMARY KEY, name text, road_class text, wkb text)"
             " ON COMMIT DROP"
         )
         with cur.copy("COPY import_segment (source_id, name, road_class, wkb) FROM STDIN") as copy:
             total = len(wkb)
-            for i, row in enumerate(zip(columns["source_id"], columns["name"], columns["road_class"], wkb, strict=True)):
+            for i, row in enumerate(
+                zip(columns["source_id"], columns["name"], columns["road_class"], wkb, strict=True)
+            ):
                 copy.write_row(row)
                 if progress and total and (i + 1) % 5000 == 0:
                     progress(_("写入 %(i)d / %(n)d") % {"i": i + 1, "n": total})
@@ -183,7 +220,9 @@ def import_streets(
     if len(columns["geom"]) == 0:
         raise ImportFileError(_("%(name)s 中没有可步行的街巷。") % {"name": path.name})
     say(_("切分为 %(n)d 个街巷段，写入数据库 …") % {"n": len(columns["geom"])})
-    result = StreetImportResult(source=source, features_read=features_read, skipped=skipped, dry_run=dry_run)
+    result = StreetImportResult(
+        source=source, features_read=features_read, skipped=skipped, dry_run=dry_run
+    )
     with transaction.atomic():
         result.created, result.updated, result.unchanged, result.deleted = write_segments(
             columns, source=source, progress=say

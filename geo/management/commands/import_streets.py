@@ -9,7 +9,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("path")
-        parser.add_argument("--source", help="数据集名称（默认取文件名）；同名数据集重复导入会更新而不是重复")
+        parser.add_argument(
+            "--source", help="数据集名称（默认取文件名）；同名数据集重复导入会更新而不是重复"
+        )
         parser.add_argument("--layer")
         parser.add_argument("--name-field")
         parser.add_argument("--class-field")
