@@ -13,6 +13,7 @@ db: setup
 
 run: db
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput -v0
 	$(PY) manage.py compilemessages --ignore=.venv >/dev/null
 	$(PY) manage.py load_demo
 	$(PY) manage.py runserver $(HOST)
@@ -23,6 +24,7 @@ test:
 	.venv/bin/ruff check .
 	$(PY) manage.py compilemessages --ignore=.venv >/dev/null
 	$(PY) manage.py makemigrations --check --dry-run >/dev/null
+	$(PY) manage.py collectstatic --noinput -v0
 	.venv/bin/pytest $(PYTEST_ARGS)
 
 lint:

@@ -40,7 +40,7 @@ LOCAL_PG_PORT = env_int("ALLEY_PGPORT", 54329)
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"postgis://alley@127.0.0.1:{LOCAL_PG_PORT}/alley",
-        conn_max_age=60,
+        conn_max_age=env_int("ALLEY_CONN_MAX_AGE", 0),
         engine="django.contrib.gis.db.backends.postgis",
     )
 }
