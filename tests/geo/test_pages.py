@@ -34,3 +34,4 @@ def test_home_lists_street_offices_in_chinese_and_english(client):
     assert "五道口演示街道" in html and "小巷管家" in html
     english = client.get("/en/").content.decode()
     assert 'lang="en"' in english
+    assert "District map" in english and "街区地图" in html

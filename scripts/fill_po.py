@@ -1,0 +1,40 @@
+"""Fill empty msgstr entries of a .po file from a JSON dictionary {msgid: translation}.
+
+Used to keep locale/en in step after `makemessages`; multi-line msgids are matched on their joined text.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+ENTRY = re.compile(r'((?:#.*\n)*)msgid ((?:".*"\n)+)msgstr ((?:".*"\n)+)', re.MULTILINE)
+
+
+def _join(lines: str) -> str:
+    return "".join(json.loads(line) for line in lines.strip().splitlines())
+
+
+def fill(po_path: Path, table: dict[str, str]) -> int:
+    text = po_path.read_text(encoding="utf-8")
+    filled = 0
+
+    def repl(m: re.Match) -> str:
+        nonlocal filled
+        comments, msgid, msgstr = m.groups()
+        key = _join(msgid)
+        if key and not _join(msgstr) and key in table:
+            filled += 1
+            comments = comments.replace("#, fuzzy\n", "")
+            return f"{comments}msgid {msgid}msgstr {json.dumps(table[key], ensure_ascii=False)}\n"
+        return m.group(0)
+
+    po_path.write_text(ENTRY.sub(repl, text), encoding="utf-8")
+    return filled
+
+
+if __name__ == "__main__":
+    po, dictionary = Path(sys.argv[1]), Path(sys.argv[2])
+    print(fill(po, json.loads(dictionary.read_text(encoding="utf-8"))), "filled")
