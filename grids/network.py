@@ -1,0 +1,139 @@
+"""The segment graph: segments touching at an endpoint are neighbours.
+
+Pure Python/numpy on plain tuples (no ORM) so the split and the fragmentation check are testable on
+hand-drawn networks. The street importer splits at intersections, so touching segments share exact
+endpoint coordinates; we still round to 1e-6° (~0.1 m) to absorb float noise from other sources.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Seg:
+    id: int
+    length_m: float
+    start: tuple[float, float]  # lon, lat
+    end: tuple[float, float]
+
+
+def _key(pt: tuple[float, float]) -> tuple[int, int]:
+    return round(pt[0] * 1e6), round(pt[1] * 1e6)
+
+
+def adjacency(segs: Sequence[Seg]) -> dict[int, set[int]]:
+    by_node: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for s in segs:
+        by_node[_key(s.start)].append(s.id)
+        by_node[_key(s.end)].append(s.id)
+    adj: dict[int, set[int]] = {s.id: set() for s in segs}
+    for ids in by_node.values():
+        for a in ids:
+            adj[a].update(b for b in ids if b != a)
+    return adj
+
+
+def components(ids: Iterable[int], adj: dict[int, set[int]]) -> list[list[int]]:
+    """Connected components of the subgraph induced by ``ids`` (each sorted, ordered by first id)."""
+    todo = set(ids)
+    out: list[list[int]] = []
+    for start in sorted(todo):
+        if start not in todo:
+            continue
+        todo.discard(start)
+        comp, stack = [start], [start]
+        while stack:
+            for nb in adj.get(stack.pop(), ()):
+                if nb in todo:
+                    todo.discard(nb)
+                    comp.append(nb)
+                    stack.append(nb)
+        out.append(sorted(comp))
+    return out
+
+
+def midpoints_m(segs: Sequence[Seg]) -> np.ndarray:
+    """Segment midpoints in local metres (equirectangular around the set's mean latitude)."""
+    pts = np.array(
+        [[(s.start[0] + s.end[0]) / 2, (s.start[1] + s.end[1]) / 2] for s in segs], dtype=float
+    )
+    if not len(pts):
+        return pts.reshape(0, 2)
+    lat0 = math.radians(float(pts[:, 1].mean()))
+    return np.column_stack([pts[:, 0] * 111_320 * math.cos(lat0), pts[:, 1] * 110_540])
+
+
+def split(segs: Sequence[Seg], k: int, initial_m: Sequence[float] | None = None) -> list[list[int]]:
+    """Split ``segs`` into ``k`` groups of similar total length, each connected where the network allows.
+
+    Deterministic: seeds are chosen by farthest-point sampling (first the segment farthest from the
+    centroid), then the group with the least length so far (counting ``initial_m``, what each pair
+    already holds) takes its unclaimed neighbour nearest to its seed, until nothing is left. A group
+    walled in by others while segments remain elsewhere (a separate piece of network) restarts from the
+    unclaimed segment nearest to its seed: that is the only way a group becomes disconnected.
+    """
+    if k <= 0 or not segs:
+        return [[] for _ in range(max(k, 0))]
+    segs = sorted(segs, key=lambda s: s.id)
+    ids = [s.id for s in segs]
+    index = {sid: i for i, sid in enumerate(ids)}
+    length = np.array([s.length_m for s in segs], dtype=float)
+    mid = midpoints_m(segs)
+    adj = adjacency(segs)
+
+    seeds: list[int] = []
+    dist_to_seeds = np.full(len(segs), np.inf)
+    first = int(np.argmax(np.hypot(*(mid - mid.mean(axis=0)).T)))
+    for _ in range(min(k, len(segs))):
+        pick = first if not seeds else int(np.argmax(dist_to_seeds))
+        seeds.append(pick)
+        dist_to_seeds = np.minimum(dist_to_seeds, np.hypot(*(mid - mid[pick]).T))
+
+    totals = np.array(initial_m if initial_m is not None else [0.0] * k, dtype=float)
+    groups: list[list[int]] = [[] for _ in range(k)]
+    owner = np.full(len(segs), -1)
+    frontier: list[set[int]] = [set() for _ in range(k)]
+    anchor = [mid[s] for s in seeds] + [mid[seeds[0]]] * (k - len(seeds))
+
+    def take(g: int, i: int) -> None:
+        owner[i] = g
+        groups[g].append(ids[i])
+        totals[g] += length[i]
+        for f in frontier:
+            f.discard(i)
+        frontier[g].update(index[n] for n in adj[ids[i]] if owner[index[n]] < 0)
+
+    # Groups without a seed of their own (more pairs than segments) simply stay empty.
+    for g, s in enumerate(seeds):
+        take(g, s)
+    remaining = len(segs) - len(seeds)
+    active = list(range(len(seeds)))
+    while remaining:
+        g = min(active, key=lambda j: (totals[j], j))
+        if frontier[g]:
+            cand = sorted(frontier[g])
+            d = np.hypot(*(mid[cand] - anchor[g]).T)
+            i = cand[int(np.argmin(d))]
+        else:
+            # Walled in: restart on another piece of network, nearest first.
+            free = np.flatnonzero(owner < 0)
+            others_can_grow = any(frontier[j] for j in active if j != g)
+            if others_can_grow:
+                # Let the others fill their reachable part before this group jumps elsewhere.
+                active_with_frontier = [j for j in active if frontier[j]]
+                g = min(active_with_frontier, key=lambda j: (totals[j], j))
+                cand = sorted(frontier[g])
+                d = np.hypot(*(mid[cand] - anchor[g]).T)
+                i = cand[int(np.argmin(d))]
+            else:
+                d = np.hypot(*(mid[free] - anchor[g]).T)
+                i = int(free[int(np.argmin(d))])
+        take(g, i)
+        remaining -= 1
+    return [sorted(g) for g in groups]

@@ -1,0 +1,95 @@
+"""Pages: the planner's assignment map, planning coverage, and the public 责任分布牌."""
+
+from __future__ import annotations
+
+import segno
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from geo.models import Community, Grid, StreetOffice
+from geo.tenancy import WRITE_ROLES, offices_for
+from grids import boards, coverage
+
+
+def _own_community(request: HttpRequest, community: int) -> Community:
+    return get_object_or_404(
+        Community.objects.filter(street_office_id__in=offices_for(request.user)), pk=community
+    )
+
+
+@login_required
+def assign_page(request: HttpRequest, community: int) -> HttpResponse:
+    """Segments coloured by pair; click or draw to select, assign, undo, suggest."""
+    comm = _own_community(request, community)
+    return render(
+        request,
+        "grids/assign.html",
+        {
+            "title": _("街巷认领分配 · %(name)s") % {"name": comm.name},
+            "community": comm,
+            "communities": Community.objects.filter(
+                street_office_id=comm.street_office_id
+            ).order_by("name"),
+            "can_write": comm.street_office_id in offices_for(request.user, WRITE_ROLES),
+        },
+    )
+
+
+@login_required
+def coverage_page(request: HttpRequest, street_office: int) -> HttpResponse:
+    if street_office not in offices_for(request.user):
+        raise Http404
+    office = get_object_or_404(StreetOffice, pk=street_office)
+    return render(
+        request,
+        "grids/coverage.html",
+        {"title": _("认领覆盖情况 · %(name)s") % {"name": office.name}, "office": office,
+         "cov": coverage.coverage(office.pk)},
+    )  # fmt: skip
+
+
+def _board_context(request: HttpRequest, community: int, *, inline: bool) -> dict:
+    comm = get_object_or_404(Community, pk=community)
+    grid = None
+    if value := request.GET.get("grid"):
+        grid = get_object_or_404(Grid, pk=value, community=comm)
+    url = request.build_absolute_uri(reverse("grids:board", args=[comm.pk]))
+    if grid is not None:
+        url += f"?grid={grid.pk}"
+    data = boards.board_data(comm, grid)
+    paper = "A4" if request.GET.get("paper") == "A4" else "A3"
+    ctx = {
+        "title": _("责任分布牌 · %(name)s")
+        % {"name": comm.name + (f" · {grid.name}" if grid else "")},
+        "board": data,
+        "community": comm,
+        "grid": grid,
+        "grids": comm.grids.order_by("name"),
+        "page_url": url,
+        "qr_svg": segno.make(url, error="m").svg_inline(scale=3, dark="#222"),
+        "paper": paper,
+        "inline": inline,
+    }
+    if inline:
+        ctx["leaflet_js"] = boards.inline_static("leaflet/leaflet.js")
+        ctx["leaflet_css"] = boards.inline_static("leaflet/leaflet.css")
+    return ctx
+
+
+def board_page(request: HttpRequest, community: int) -> HttpResponse:
+    """Public: no login, no tenancy; only what the physical board shows."""
+    return render(request, "grids/board.html", _board_context(request, community, inline=False))
+
+
+def board_download(request: HttpRequest, community: int, fmt: str) -> HttpResponse:
+    """The board as PDF or PNG, printed server-side by headless chromium from a self-contained page."""
+    ctx = _board_context(request, community, inline=True)
+    html = render(request, "grids/board.html", ctx).content.decode()
+    size = (1587, 1123) if ctx["paper"] == "A3" else (1123, 794)
+    body = boards.render_with_chromium(html, fmt, size=size)
+    response = HttpResponse(body, content_type="application/pdf" if fmt == "pdf" else "image/png")
+    response["Content-Disposition"] = f'attachment; filename="board-{community}.{fmt}"'
+    return response
