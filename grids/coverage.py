@@ -24,7 +24,7 @@ def _levels(street_office_id: int, day: dt.date, level: str) -> list[dict[str, A
     rows = (
         Segment.objects.filter(street_office_id=street_office_id)
         .annotate(is_assigned=assigned)
-        .values(f"{level}_id", name=F(f"{level}__name"))
+        .values(f"{level}_id", area_name=F(f"{level}__name"))
         .annotate(
             total_m=Sum("length_m"),
             assigned_m=Sum("length_m", filter=Q(is_assigned=True)),
@@ -39,7 +39,7 @@ def _levels(street_office_id: int, day: dt.date, level: str) -> list[dict[str, A
         out.append(
             {
                 "id": r[f"{level}_id"],
-                "name": r["name"] or "（未划入）",
+                "name": r["area_name"] or "（未划入）",
                 "total_m": round(total, 1),
                 "assigned_m": round(done, 1),
                 "share": round(done / total, 4) if total else 0.0,

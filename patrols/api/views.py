@@ -7,10 +7,11 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from geo.models import StreetOffice
+from geo.models import Community, StreetOffice
 from geo.tenancy import TenantScopedViewSet, offices_for, require_write
 from patrols import registry
 from patrols.api.serializers import (
@@ -22,6 +23,18 @@ from patrols.api.serializers import (
 )
 from patrols.importing import import_stewards
 from patrols.models import Pair, ProgrammeSettings, Steward
+
+
+def _not_found_if_foreign(request, model, ids: list) -> None:
+    """404 (not 400) when a body references another street office's rows: do not confirm they exist."""
+    wanted = {int(i) for i in ids if str(i).isdigit()}
+    if (
+        wanted
+        and model.objects.filter(pk__in=wanted)
+        .exclude(street_office_id__in=offices_for(request.user))
+        .exists()
+    ):
+        raise NotFound("找不到指定的对象。")
 
 
 def _drf_error(exc: DjangoValidationError) -> serializers.ValidationError:
@@ -43,6 +56,10 @@ class StewardViewSet(TenantScopedViewSet, viewsets.ModelViewSet):
             if value := self.request.query_params.get(key):
                 qs = qs.filter(**{key: value})
         return qs
+
+    def create(self, request, *args, **kwargs):
+        _not_found_if_foreign(request, Community, [request.data.get("community")])
+        return super().create(request, *args, **kwargs)
 
     def perform_create(self, serializer) -> None:
         require_write(self.request.user, serializer.validated_data["community"].street_office_id)
@@ -112,6 +129,11 @@ class PairViewSet(TenantScopedViewSet, viewsets.ModelViewSet):
             qs = qs.filter(dissolved_on__isnull=True)
         return qs
 
+    def create(self, request, *args, **kwargs):
+        ids = request.data.get("stewards") or []
+        _not_found_if_foreign(request, Steward, ids if isinstance(ids, list) else [ids])
+        return super().create(request, *args, **kwargs)
+
     def perform_create(self, serializer) -> None:
         stewards = serializer.validated_data["stewards"]
         if stewards:
@@ -143,7 +165,11 @@ class PairViewSet(TenantScopedViewSet, viewsets.ModelViewSet):
 
 
 class ProgrammeSettingsViewSet(
-    TenantScopedViewSet, mixins.ListModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet
+    TenantScopedViewSet,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
 ):
     """Per-street-office settings: pair size, phone display on boards, overlong threshold."""
 
