@@ -9,6 +9,7 @@ import datetime as dt
 from typing import Any
 
 from django.db.models import Count, Exists, F, OuterRef, Q, Sum
+from django.utils.translation import gettext as _
 
 from geo.models import Segment
 from grids.assignment import claims_on
@@ -39,7 +40,7 @@ def _levels(street_office_id: int, day: dt.date, level: str) -> list[dict[str, A
         out.append(
             {
                 "id": r[f"{level}_id"],
-                "name": r["area_name"] or "（未划入）",
+                "name": r["area_name"] or _("（未划入）"),
                 "total_m": round(total, 1),
                 "assigned_m": round(done, 1),
                 "share": round(done / total, 4) if total else 0.0,

@@ -74,9 +74,9 @@ def split(segs: Sequence[Seg], k: int, initial_m: Sequence[float] | None = None)
 
     Deterministic: seeds are chosen by farthest-point sampling (first the segment farthest from the
     centroid), then the group with the least length so far (counting ``initial_m``, what each pair
-    already holds) takes its unclaimed neighbour nearest to its seed, until nothing is left. A group
-    walled in by others while segments remain elsewhere (a separate piece of network) restarts from the
-    unclaimed segment nearest to its seed: that is the only way a group becomes disconnected.
+    already holds) takes its unclaimed neighbour nearest to its seed, until nothing is left. Groups stop
+    growing at the fair share (total / k) while others can still grow; a group walled in below its share
+    restarts from the unclaimed segment nearest to its seed: the only way a group becomes disconnected.
     """
     if k <= 0 or not segs:
         return [[] for _ in range(max(k, 0))]
@@ -114,26 +114,22 @@ def split(segs: Sequence[Seg], k: int, initial_m: Sequence[float] | None = None)
         take(g, s)
     remaining = len(segs) - len(seeds)
     active = list(range(len(seeds)))
+    target = (totals.sum() + length.sum() - length[seeds].sum()) / max(len(active), 1)
+
+    def nearest(cands: np.ndarray | list[int], g: int) -> int:
+        cands = sorted(cands)
+        return cands[int(np.argmin(np.hypot(*(mid[cands] - anchor[g]).T)))]
+
     while remaining:
-        g = min(active, key=lambda j: (totals[j], j))
-        if frontier[g]:
-            cand = sorted(frontier[g])
-            d = np.hypot(*(mid[cand] - anchor[g]).T)
-            i = cand[int(np.argmin(d))]
+        # Grow contiguously while below the fair share; a group walled in below it waits until the
+        # others reach their share, then restarts on the nearest free piece (accepting a second piece).
+        growable = [j for j in active if frontier[j] and totals[j] < target]
+        if growable:
+            g = min(growable, key=lambda j: (totals[j], j))
+            i = nearest(list(frontier[g]), g)
         else:
-            # Walled in: restart on another piece of network, nearest first.
-            free = np.flatnonzero(owner < 0)
-            others_can_grow = any(frontier[j] for j in active if j != g)
-            if others_can_grow:
-                # Let the others fill their reachable part before this group jumps elsewhere.
-                active_with_frontier = [j for j in active if frontier[j]]
-                g = min(active_with_frontier, key=lambda j: (totals[j], j))
-                cand = sorted(frontier[g])
-                d = np.hypot(*(mid[cand] - anchor[g]).T)
-                i = cand[int(np.argmin(d))]
-            else:
-                d = np.hypot(*(mid[free] - anchor[g]).T)
-                i = int(free[int(np.argmin(d))])
-        take(g, i)
+            g = min(active, key=lambda j: (totals[j], j))
+            i = nearest(list(frontier[g]) or list(np.flatnonzero(owner < 0)), g)
+        take(g, int(i))
         remaining -= 1
     return [sorted(g) for g in groups]

@@ -175,7 +175,9 @@ class ProgrammeSettings(models.Model):
         _("责任牌电话显示"), max_length=10, choices=PhoneDisplay.choices, default=PhoneDisplay.FULL
     )
     max_pair_length_m = models.FloatField(
-        _("每组认领街巷总长上限（米）"), default=3000, help_text=_("超过即在覆盖分析中标为过长")
+        _("每组认领街巷总长上限（米）"),
+        default=8000,
+        help_text=_("超过即在覆盖分析中标为过长；默认按每天巡查2小时、步行约4公里/小时计"),
     )
 
     class Meta:

@@ -20,7 +20,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('pair_size', models.PositiveSmallIntegerField(default=2, verbose_name='每组人数')),
                 ('phone_display', models.CharField(choices=[('full', '完整显示'), ('masked', '部分隐藏（138****5678）')], default='full', max_length=10, verbose_name='责任牌电话显示')),
-                ('max_pair_length_m', models.FloatField(default=3000, help_text='超过即在覆盖分析中标为过长', verbose_name='每组认领街巷总长上限（米）')),
+                ('max_pair_length_m', models.FloatField(default=8000, help_text='超过即在覆盖分析中标为过长；默认按每天巡查2小时、步行约4公里/小时计', verbose_name='每组认领街巷总长上限（米）')),
             ],
             options={
                 'verbose_name': '管家工作设置',
