@@ -69,6 +69,10 @@ def midpoints_m(segs: Sequence[Seg]) -> np.ndarray:
     return np.column_stack([pts[:, 0] * 111_320 * math.cos(lat0), pts[:, 1] * 110_540])
 
 
+# How far below its fair share a walled-in group may stay before it takes a disconnected piece.
+JUMP_SLACK = 0.15
+
+
 def split(segs: Sequence[Seg], k: int, initial_m: Sequence[float] | None = None) -> list[list[int]]:
     """Split ``segs`` into ``k`` groups of similar total length, each connected where the network allows.
 
@@ -120,16 +124,32 @@ def split(segs: Sequence[Seg], k: int, initial_m: Sequence[float] | None = None)
         cands = sorted(cands)
         return cands[int(np.argmin(np.hypot(*(mid[cands] - anchor[g]).T)))]
 
+    def orphans() -> list[int]:
+        """Free segments in pieces of network no group can reach: jumping there splits nobody's region."""
+        free = {ids[i] for i in np.flatnonzero(owner < 0)}
+        reachable = {ids[i] for f in frontier for i in f}
+        return [
+            index[sid]
+            for piece in components(free, adj)
+            if not reachable.intersection(piece)
+            for sid in piece
+        ]
+
     while remaining:
-        # Grow contiguously while below the fair share; a group walled in below it waits until the
-        # others reach their share, then restarts on the nearest free piece (accepting a second piece).
+        # Grow contiguously while below the fair share. When every group that can still grow has its
+        # share, a group walled in well below it (by more than JUMP_SLACK) restarts on the nearest free
+        # piece of network, accepting a second piece; otherwise a neighbour grows past its share.
         growable = [j for j in active if frontier[j] and totals[j] < target]
+        starved = [j for j in active if not frontier[j] and totals[j] < (1 - JUMP_SLACK) * target]
         if growable:
             g = min(growable, key=lambda j: (totals[j], j))
             i = nearest(list(frontier[g]), g)
+        elif starved or not any(frontier[j] for j in active):
+            g = min(starved or active, key=lambda j: (totals[j], j))
+            i = nearest(list(frontier[g]) or orphans() or list(np.flatnonzero(owner < 0)), g)
         else:
-            g = min(active, key=lambda j: (totals[j], j))
-            i = nearest(list(frontier[g]) or list(np.flatnonzero(owner < 0)), g)
+            g = min((j for j in active if frontier[j]), key=lambda j: (totals[j], j))
+            i = nearest(list(frontier[g]), g)
         take(g, int(i))
         remaining -= 1
     return [sorted(g) for g in groups]
