@@ -105,3 +105,45 @@ def coverage(street_office_id: int, day: dt.date | None = None) -> dict[str, Any
         "unassigned_segment_ids": list(unassigned),
         "max_pair_length_m": ProgrammeSettings.for_office(street_office_id).max_pair_length_m,
     }
+
+
+def coverage_features(street_office_id: int, day: dt.date | None = None) -> dict[str, Any]:
+    """GeoJSON of the office's segments with their planning status, for the coverage map."""
+    import json
+
+    from django.contrib.gis.db.models.functions import AsGeoJSON
+
+    day = day or local_today()
+    checks = {p["pair"]: p for p in pair_checks(street_office_id, day)}
+    holders = dict(
+        Claim.objects.filter(claims_on(day), street_office_id=street_office_id).values_list(
+            "segment_id", "pair_id"
+        )
+    )
+    features = []
+    rows = Segment.objects.filter(street_office_id=street_office_id).annotate(
+        gj=AsGeoJSON("geom", precision=6)
+    )
+    for s in rows.values("id", "name", "length_m", "gj").order_by("id"):
+        pair = checks.get(holders.get(s["id"]))
+        if pair is None:
+            state = "unassigned"
+        elif pair["overlong"]:
+            state = "overlong"
+        elif pair["fragmented"]:
+            state = "fragmented"
+        else:
+            state = "assigned"
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": json.loads(s["gj"]),
+                "properties": {
+                    "id": s["id"],
+                    "name": s["name"],
+                    "state": state,
+                    "pair": pair["name"] if pair else "",
+                },
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}

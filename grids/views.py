@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+import folium
 import segno
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from geo.maps import base_map, render_map_page
 from geo.models import Community, Grid, StreetOffice
 from geo.tenancy import WRITE_ROLES, offices_for
 from grids import boards, coverage
+
+STATE_LABELS = {
+    "assigned": gettext_lazy("已认领"),
+    "unassigned": gettext_lazy("未认领"),
+    "fragmented": gettext_lazy("所属组不连片"),
+    "overlong": gettext_lazy("所属组过长"),
+}
 
 
 def _own_community(request: HttpRequest, community: int) -> Community:
@@ -43,11 +53,28 @@ def coverage_page(request: HttpRequest, street_office: int) -> HttpResponse:
     if street_office not in offices_for(request.user):
         raise Http404
     office = get_object_or_404(StreetOffice, pk=street_office)
-    return render(
-        request,
-        "grids/coverage.html",
-        {"title": _("认领覆盖情况 · %(name)s") % {"name": office.name}, "office": office,
-         "cov": coverage.coverage(office.pk)},
+    fmap = base_map(office.geom.extent)
+    styles = {
+        "assigned": ("#59a14f", 3), "unassigned": ("#d62728", 5), "fragmented": ("#f28e2b", 4),
+        "overlong": ("#b07aa1", 4),
+    }  # fmt: skip
+    fc = coverage.coverage_features(office.pk)
+    for state, (colour, weight) in styles.items():
+        subset = {
+            "type": "FeatureCollection",
+            "features": [x for x in fc["features"] if x["properties"]["state"] == state],
+        }
+        if subset["features"]:
+            folium.GeoJson(
+                subset, name=str(STATE_LABELS[state]),
+                style_function=lambda _f, c=colour, w=weight: {"color": c, "weight": w, "opacity": 0.9},
+                tooltip=folium.GeoJsonTooltip(fields=["name", "pair"], aliases=[_("街巷"), _("组")]),
+            ).add_to(fmap)  # fmt: skip
+    folium.LayerControl(collapsed=False).add_to(fmap)
+    return render_map_page(
+        request, fmap, title=_("认领覆盖情况 · %(name)s") % {"name": office.name}, template="grids/coverage.html",
+        office=office, cov=coverage.coverage(office.pk),
+        legend=[(STATE_LABELS[k], c) for k, (c, _w) in styles.items()],
     )  # fmt: skip
 
 
