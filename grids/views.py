@@ -5,6 +5,7 @@ from __future__ import annotations
 import folium
 import segno
 from django.contrib.auth.decorators import login_required
+from django.db.models import OuterRef, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -15,6 +16,7 @@ from geo.maps import base_map, render_map_page
 from geo.models import Community, Grid, StreetOffice
 from geo.tenancy import WRITE_ROLES, offices_for
 from grids import boards, coverage
+from patrols.models import PairMember, ProgrammeSettings, Steward
 
 STATE_LABELS = {
     "assigned": gettext_lazy("已认领"),
@@ -76,6 +78,34 @@ def coverage_page(request: HttpRequest, street_office: int) -> HttpResponse:
         office=office, cov=coverage.coverage(office.pk),
         legend=[(STATE_LABELS[k], c) for k, (c, _w) in styles.items()],
     )  # fmt: skip
+
+
+@login_required
+def stewards_page(request: HttpRequest, street_office: int) -> HttpResponse:
+    """管家名册: the registry of one street office, sheet import and pair formation."""
+    if street_office not in offices_for(request.user):
+        raise Http404
+    office = get_object_or_404(StreetOffice, pk=street_office)
+    current = PairMember.objects.filter(steward=OuterRef("pk"), left_on__isnull=True).values(
+        "pair__name"
+    )[:1]
+    stewards = (
+        Steward.objects.filter(street_office=office)
+        .select_related("community")
+        .annotate(current_pair=Subquery(current))
+        .order_by("community__name", "status", "name")
+    )
+    return render(
+        request,
+        "grids/stewards.html",
+        {
+            "title": _("小巷管家名册 · %(name)s") % {"name": office.name},
+            "office": office,
+            "stewards": stewards,
+            "can_write": office.pk in offices_for(request.user, WRITE_ROLES),
+            "pair_size": ProgrammeSettings.for_office(office.pk).pair_size,
+        },
+    )
 
 
 def _board_context(request: HttpRequest, community: int, *, inline: bool) -> dict:

@@ -111,6 +111,7 @@ def test_pages_of_another_office_are_not_found(world, client):
     c.force_login(world["user"])
     assert c.get(f"/plan/assign/{world['comm'].pk}/").status_code == 404
     assert c.get(f"/plan/coverage/{world['a'].pk}/").status_code == 404
+    assert c.get(f"/plan/stewards/{world['a'].pk}/").status_code == 404
 
 
 def test_supervisor_of_the_same_office_reads_but_cannot_write(world):

@@ -96,7 +96,7 @@ def test_no_api_response_contains_an_id_number(world):
 def test_no_page_contains_an_id_number(world, client):
     client.force_login(world["planner"])
     comm = world["comm"]
-    for url in (f"/plan/assign/{comm.pk}/", f"/plan/coverage/{world['so'].pk}/", f"/plan/board/{comm.pk}/",
+    for url in (f"/plan/assign/{comm.pk}/", f"/plan/coverage/{world['so'].pk}/", f"/plan/stewards/{world['so'].pk}/", f"/plan/board/{comm.pk}/",
                 f"/plan/board/{comm.pk}/?grid={world['grid'].pk}", "/api/docs/"):  # fmt: skip
         r = client.get(url)
         assert r.status_code == 200, url
