@@ -16,7 +16,7 @@ from grids.assignment import claims_on
 from grids.models import Claim
 from grids.network import adjacency, components
 from grids.suggest import load_segs
-from patrols.models import ProgrammeSettings
+from patrols.models import PairMember, ProgrammeSettings
 from patrols.registry import local_today
 
 
@@ -53,7 +53,8 @@ def _levels(street_office_id: int, day: dt.date, level: str) -> list[dict[str, A
 
 def pair_checks(street_office_id: int, day: dt.date) -> list[dict[str, Any]]:
     """Per pair: total length held, pieces of network, and the overlong / fragmented flags."""
-    limit = ProgrammeSettings.for_office(street_office_id).max_pair_length_m
+    programme = ProgrammeSettings.for_office(street_office_id)
+    limit = programme.max_pair_length_m
     claims = (
         Claim.objects.filter(claims_on(day), street_office_id=street_office_id)
         .select_related("pair", "pair__community")
@@ -64,6 +65,12 @@ def pair_checks(street_office_id: int, day: dt.date) -> list[dict[str, Any]]:
     for c in claims:
         by_pair.setdefault(c.pair_id, []).append(c.segment_id)
         pairs[c.pair_id] = c.pair
+    members = dict(
+        PairMember.objects.filter(pair_id__in=list(by_pair), joined_on__lte=day)
+        .filter(Q(left_on__isnull=True) | Q(left_on__gt=day))
+        .values_list("pair_id")
+        .annotate(n=Count("id"))
+    )
     segs = {
         s.id: s
         for s in load_segs(Segment.objects.filter(pk__in=[i for v in by_pair.values() for i in v]))
@@ -84,6 +91,9 @@ def pair_checks(street_office_id: int, day: dt.date) -> list[dict[str, Any]]:
                 "pieces": pieces,
                 "overlong": length > limit,
                 "fragmented": pieces > 1,
+                "members": members.get(pair_id, 0),
+                # A member resigned or was dismissed: the pair cannot patrol two-by-two any more.
+                "incomplete": members.get(pair_id, 0) < programme.pair_size,
             }
         )
     return out

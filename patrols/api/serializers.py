@@ -44,8 +44,8 @@ class StewardSerializer(serializers.ModelSerializer):
         read_only_fields = ["street_office", "status", "status_changed_on", "created_at"]
 
     def get_pair(self, obj: Steward) -> int | None:
-        current = obj.memberships.filter(left_on__isnull=True).first()
-        return current.pair_id if current else None
+        # Iterate the prefetched memberships: a filter() here would query once per steward.
+        return next((m.pair_id for m in obj.memberships.all() if m.left_on is None), None)
 
     def get_fields(self):
         fields = super().get_fields()

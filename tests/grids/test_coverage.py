@@ -6,6 +6,7 @@ import pytest
 
 from grids import assignment
 from grids.coverage import coverage
+from patrols import registry
 from patrols.models import ProgrammeSettings
 from tests.grids import factories as f
 
@@ -35,6 +36,9 @@ def test_coverage_reports_shares_and_flags_problem_pairs():
     pairs = {r["pair"]: r for r in cov["pairs"]}
     assert pairs[p1.pk]["fragmented"] and pairs[p1.pk]["pieces"] == 2 and pairs[p1.pk]["overlong"]
     assert not pairs[p2.pk]["fragmented"] and not pairs[p2.pk]["overlong"]
+    assert not pairs[p1.pk]["incomplete"]
+    registry.change_status(p2.stewards.first(), "resigned")
+    assert {r["pair"]: r for r in coverage(so.pk)["pairs"]}[p2.pk]["incomplete"]
 
 
 def test_the_coverage_page_shows_the_table(client):
