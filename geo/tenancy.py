@@ -6,6 +6,7 @@ The one place where "which rows may this user see or change" is decided. Other a
 - ``scope_queryset(qs, user, field="street_office", roles=None)``: ``qs`` narrowed to those offices.
 - ``IsOfficeMember`` / ``IsPlannerOrReadOnly``: DRF permission classes.
 - ``TenantScopedViewSet``: a mixin for DRF viewsets; set ``tenant_field`` (default ``"street_office"``)
+  and optionally ``tenant_read_roles`` (default: every role; ``STAFF_ROLES`` hides rows from stewards)
   and it scopes ``get_queryset`` and checks the office of created/updated objects.
 
 Rows of another office are simply absent from the scoped querysets, so detail endpoints answer 404
@@ -27,8 +28,10 @@ from geo.models import Membership
 Role = Membership.Role
 # Roles that may change planning data (stewards, pairs, claims) of their street office.
 WRITE_ROLES: tuple[str, ...] = (Role.PLANNER,)
-# Everyone with a membership may read their own office's planning data.
+# Everyone with a membership may read their own office's planning data (pairs, claims, maps) ...
 READ_ROLES: tuple[str, ...] = tuple(Role.values)
+# ... but personal data of the registry (addresses, birth dates, history) only office staff.
+STAFF_ROLES: tuple[str, ...] = (Role.PLANNER, Role.SUPERVISOR, Role.GRID_WORKER)
 
 
 def offices_for(user: Any, roles: Iterable[str] | None = None) -> set[int]:
@@ -94,10 +97,16 @@ class TenantScopedViewSet:
     """DRF viewset mixin: scoped reads, planner-only writes inside the user's own office."""
 
     tenant_field = "street_office"
+    tenant_read_roles: tuple[str, ...] = READ_ROLES
     permission_classes = [IsPlannerOrReadOnly]
 
     def get_queryset(self) -> QuerySet:
-        return scope_queryset(super().get_queryset(), self.request.user, self.tenant_field)  # type: ignore[misc]
+        return scope_queryset(
+            super().get_queryset(),  # type: ignore[misc]
+            self.request.user,  # type: ignore[attr-defined]
+            self.tenant_field,
+            roles=self.tenant_read_roles,
+        )
 
     def perform_create(self, serializer) -> None:
         office = serializer.validated_data.get("street_office")

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from geo.maps import base_map, render_map_page
 from geo.models import Community, Grid, StreetOffice
-from geo.tenancy import WRITE_ROLES, offices_for
+from geo.tenancy import STAFF_ROLES, WRITE_ROLES, offices_for
 from grids import boards, coverage
 from patrols.models import PairMember, ProgrammeSettings, Steward
 
@@ -83,7 +83,7 @@ def coverage_page(request: HttpRequest, street_office: int) -> HttpResponse:
 @login_required
 def stewards_page(request: HttpRequest, street_office: int) -> HttpResponse:
     """管家名册: the registry of one street office, sheet import and pair formation."""
-    if street_office not in offices_for(request.user):
+    if street_office not in offices_for(request.user, STAFF_ROLES):
         raise Http404
     office = get_object_or_404(StreetOffice, pk=street_office)
     current = PairMember.objects.filter(steward=OuterRef("pk"), left_on__isnull=True).values(

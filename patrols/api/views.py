@@ -12,7 +12,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from geo.models import Community, StreetOffice
-from geo.tenancy import TenantScopedViewSet, offices_for, require_write
+from geo.tenancy import STAFF_ROLES, TenantScopedViewSet, offices_for, require_write
 from patrols import registry
 from patrols.api.serializers import (
     ImportSerializer,
@@ -45,6 +45,8 @@ class StewardViewSet(TenantScopedViewSet, viewsets.ModelViewSet):
     """小巷管家. Filter with ?community=&status=. ID numbers are accepted on create and never returned."""
 
     serializer_class = StewardSerializer
+    # Stewards themselves do not browse each other's sign-up forms.
+    tenant_read_roles = STAFF_ROLES
     queryset = Steward.objects.select_related("community").prefetch_related(
         "status_changes", "memberships"
     )

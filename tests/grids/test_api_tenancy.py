@@ -131,3 +131,29 @@ def test_anonymous_users_cannot_use_the_planning_api(world):
     assert anon.get("/api/patrols/stewards/").status_code in (401, 403)
     assert anon.post("/api/grids/assign/", {}, format="json").status_code in (401, 403)
     assert anon.get(f"/plan/assign/{world['comm'].pk}/").status_code == 302  # to the login page
+
+
+def test_a_steward_account_sees_pairs_but_not_the_registrys_personal_data(world, client):
+    steward_user = f.user(world["a"], Membership.Role.STEWARD)
+    api = APIClient()
+    api.force_authenticate(steward_user)
+    assert api.get(f"/api/patrols/pairs/{world['pair'].pk}/").status_code == 200
+    assert api.get("/api/patrols/stewards/").json()["count"] == 0
+    assert api.get(f"/api/patrols/stewards/{world['spare'][0].pk}/").status_code == 404
+    client.force_login(steward_user)
+    assert client.get(f"/plan/stewards/{world['a'].pk}/").status_code == 404
+
+
+def test_token_authentication_works_and_is_scoped_too(world):
+    from rest_framework.test import APIClient as Plain
+
+    intruder = Plain()
+    r = intruder.post(
+        "/api/auth/token/",
+        {"username": world["user"].username, "password": "pw-123456!"},
+        format="json",
+    )
+    assert r.status_code == 200
+    intruder.credentials(HTTP_AUTHORIZATION=f"Token {r.json()['token']}")
+    assert intruder.get("/api/patrols/stewards/").status_code == 200
+    assert intruder.get(f"/api/patrols/pairs/{world['pair'].pk}/").status_code == 404
