@@ -124,6 +124,7 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "小巷管家 Alley Stewards API",
     "VERSION": "0.1.0",
+    "ENUM_NAME_OVERRIDES": {"StewardStatusEnum": "patrols.models.Steward.Status"},
 }
 
 # Demo data shipped with the project, and the shared third-party data used by tests/benchmarks.
