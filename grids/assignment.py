@@ -50,18 +50,23 @@ def current_claims(street_office_id: int, day: dt.date | None = None) -> QuerySe
     return Claim.objects.filter(claims_on(day or local_today()), street_office_id=street_office_id)
 
 
-def _end(claim: Claim, change: AssignmentChange, on: dt.date) -> None:
-    """End ``claim`` before ``on``; a claim not yet begun by then is voided instead."""
-    new_to = max(on, claim.valid_from)
-    ClaimEvent.objects.create(
-        change=change,
-        claim=claim,
-        action=Action.ENDED,
-        old_valid_to=claim.valid_to,
-        new_valid_to=new_to,
-    )
-    claim.valid_to = new_to
-    claim.save(update_fields=["valid_to"])
+def _end(claims: list[Claim], change: AssignmentChange, on: dt.date) -> None:
+    """End ``claims`` before ``on`` (one UPDATE); a claim not yet begun by then is voided instead."""
+    events = []
+    for claim in claims:
+        new_to = max(on, claim.valid_from)
+        events.append(
+            ClaimEvent(
+                change=change,
+                claim=claim,
+                action=Action.ENDED,
+                old_valid_to=claim.valid_to,
+                new_valid_to=new_to,
+            )  # fmt: skip
+        )
+        claim.valid_to = new_to
+    Claim.objects.bulk_update(claims, ["valid_to"])
+    ClaimEvent.objects.bulk_create(events)
 
 
 def assign(
@@ -112,8 +117,7 @@ def assign(
                     "部分街巷段已由其他组认领；如要改派，请确认替换。",
                     {c.segment_id for c in others},
                 )
-            for claim in others:
-                _end(claim, change, valid_from)
+            _end(others, change, valid_from)
             new = [
                 Claim(
                     street_office_id=pair.street_office_id,
@@ -151,8 +155,7 @@ def unassign(
         claims = Claim.objects.select_for_update().filter(
             claims_from(on), segment_id__in=list(segment_ids), street_office_id=street_office_id
         )
-        for claim in claims.order_by("id"):
-            _end(claim, change, on)
+        _end(list(claims.order_by("id")), change, on)
     return change
 
 
@@ -184,22 +187,33 @@ def undo(change: AssignmentChange, *, user: Any = None) -> AssignmentChange:
                     pk__in=[e.claim_id for e in events]
                 )
             }
-            for event in events:
-                claim = claims[event.claim_id]
-                if claim.valid_to != event.new_valid_to:
-                    raise AssignmentError(
-                        f"街巷段 {claim.segment_id} 在此后又被修改过，不能撤销操作 #{change.pk}。"
-                    )
-                # Created -> void it (empty range); ended -> give back its old end.
-                restored = (
-                    claim.valid_from if event.action == Action.CREATED else event.old_valid_to
+            stale = [e for e in events if claims[e.claim_id].valid_to != e.new_valid_to]
+            if stale:
+                raise AssignmentError(
+                    f"街巷段 {claims[stale[0].claim_id].segment_id} 在此后又被修改过，不能撤销操作 #{change.pk}。"
                 )
-                ClaimEvent.objects.create(
-                    change=undo_change, claim=claim, action=Action.RESTORED,
-                    old_valid_to=claim.valid_to, new_valid_to=restored,
-                )  # fmt: skip
-                claim.valid_to = restored
-                claim.save(update_fields=["valid_to"])
+            # Two statements, in this order: first void what the batch created (empty ranges), then
+            # give ended claims back their old end; within one UPDATE the row order is undefined and
+            # the exclusion constraint is checked row by row.
+            log = []
+            for action in (Action.CREATED, Action.ENDED):
+                touched = []
+                for event in (e for e in events if e.action == action):
+                    claim = claims[event.claim_id]
+                    restored = claim.valid_from if action == Action.CREATED else event.old_valid_to
+                    log.append(
+                        ClaimEvent(
+                            change=undo_change,
+                            claim=claim,
+                            action=Action.RESTORED,
+                            old_valid_to=claim.valid_to,
+                            new_valid_to=restored,
+                        )  # fmt: skip
+                    )
+                    claim.valid_to = restored
+                    touched.append(claim)
+                Claim.objects.bulk_update(touched, ["valid_to"])
+            ClaimEvent.objects.bulk_create(log)
     except IntegrityError as exc:
         raise DoubleClaim("撤销会使街巷段被两个组同时认领，请先调整后来的分配。") from exc
     return undo_change

@@ -113,3 +113,23 @@ def test_a_dissolved_pair_cannot_claim(setup):
     p1.save()
     with pytest.raises(assignment.AssignmentError):
         assignment.assign(p1, [segs[0].pk], valid_from=D2)
+
+
+def test_undoing_an_unassign_after_another_pair_took_the_segment_is_a_double_claim(setup):
+    so, _, segs, p1, p2 = setup
+    assignment.assign(p1, [segs[0].pk], valid_from=D1)
+    freed = assignment.unassign([segs[0].pk], street_office_id=so.pk, on=D2)
+    assignment.assign(p2, [segs[0].pk], valid_from=D2)
+    with pytest.raises(assignment.DoubleClaim):
+        assignment.undo(freed)
+    assert current(segs, D3) == {segs[0].pk: p2.pk}
+
+
+def test_undo_of_a_replacement_batch_with_many_segments_restores_all(setup):
+    _, _, segs, p1, p2 = setup
+    ids = [s.pk for s in segs]
+    assignment.assign(p1, ids, valid_from=D1)
+    change = assignment.assign(p2, ids, valid_from=D1, replace=True)  # same day: p1's claims voided
+    assert current(segs, D1) == dict.fromkeys(ids, p2.pk)
+    assignment.undo(change)
+    assert current(segs, D1) == dict.fromkeys(ids, p1.pk)
