@@ -127,6 +127,10 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {"StewardStatusEnum": "patrols.models.Steward.Status"},
 }
 
+# Key of the HMAC that stands in for stewards' ID-card numbers (patrols.idcard.digest); falls back to
+# SECRET_KEY. Set it once and keep it: changing it breaks duplicate detection of earlier sign-ups.
+ALLEY_IDCARD_KEY = os.environ.get("ALLEY_IDCARD_KEY", "")
+
 # Demo data shipped with the project, and the shared third-party data used by tests/benchmarks.
 DEMO_DATA_DIR = BASE_DIR / "data" / "shapefiles"
 SHARED_DATA_DIR = Path(os.environ.get("ALLEY_SHARED_DATA", BASE_DIR.parent / "shared" / "data"))
