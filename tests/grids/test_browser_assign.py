@@ -108,4 +108,20 @@ def test_select_assign_and_see_it_on_the_board(live_server, browser_page, tmp_pa
         assert name in legend
     assert page.locator(f"#legend tr[data-pair='{other.pk}']").count() == 0
     page.screenshot(path=str(tmp_path / "board.png"))
+
+    # Reassigning a segment of one pair to another asks for confirmation first (409 -> confirm).
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.accept()))
+    page.goto(f"{live_server.url}/plan/assign/{comm.pk}/")
+    page.wait_for_selector("body[data-ready='1']", timeout=20_000)
+    r = _rect(page, pick[0].pk)
+    page.mouse.click(r["x"] + r["width"] / 2, r["y"] + r["height"] / 2)
+    page.locator(f"#pairs li[data-pair='{other.pk}']").click()
+    page.click("#btn-assign")
+    page.wait_for_function("document.getElementById('status').className === 'ok'", timeout=10_000)
+    assert len(dialogs) == 1 and "其他组" in dialogs[0]
+    holder = Claim.objects.filter(segment=pick[0], valid_to__isnull=True).values_list(
+        "pair_id", flat=True
+    )
+    assert list(holder) == [other.pk]
     assert errors == []
