@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.gis",
+    "django.contrib.postgres",
     "rest_framework",
     "rest_framework.authtoken",
     "rest_framework_gis",
@@ -129,7 +130,12 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "小巷管家 Alley Stewards API",
     "VERSION": "0.1.0",
+    "ENUM_NAME_OVERRIDES": {"StewardStatusEnum": "patrols.models.Steward.Status"},
 }
+
+# Key of the HMAC that stands in for stewards' ID-card numbers (patrols.idcard.digest); falls back to
+# SECRET_KEY. Set it once and keep it: changing it breaks duplicate detection of earlier sign-ups.
+ALLEY_IDCARD_KEY = os.environ.get("ALLEY_IDCARD_KEY", "")
 
 # Demo data shipped with the project, and the shared third-party data used by tests/benchmarks.
 DEMO_DATA_DIR = BASE_DIR / "data" / "shapefiles"

@@ -4,15 +4,21 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.authtoken.views import obtain_auth_token
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/geo/", include("geo.api.urls")),
+    path("api/patrols/", include("patrols.api.urls")),
+    path("api/grids/", include("grids.api.urls")),
+    path("api/auth/token/", obtain_auth_token, name="api-token"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("plan/", include("grids.urls")),
     path("", include("geo.urls")),
     prefix_default_language=False,
 )

@@ -1,0 +1,152 @@
+"""Pages: the planner's assignment map, planning coverage, and the public 责任分布牌."""
+
+from __future__ import annotations
+
+import folium
+import segno
+from django.contrib.auth.decorators import login_required
+from django.db.models import OuterRef, Subquery
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from geo.maps import base_map, render_map_page
+from geo.models import Community, Grid, StreetOffice
+from geo.tenancy import STAFF_ROLES, WRITE_ROLES, offices_for
+from grids import boards, coverage
+from patrols.models import PairMember, ProgrammeSettings, Steward
+
+STATE_LABELS = {
+    "assigned": gettext_lazy("已认领"),
+    "unassigned": gettext_lazy("未认领"),
+    "fragmented": gettext_lazy("所属组不连片"),
+    "overlong": gettext_lazy("所属组过长"),
+}
+
+
+def _own_community(request: HttpRequest, community: int) -> Community:
+    return get_object_or_404(
+        Community.objects.filter(street_office_id__in=offices_for(request.user)), pk=community
+    )
+
+
+@login_required
+def assign_page(request: HttpRequest, community: int) -> HttpResponse:
+    """Segments coloured by pair; click or draw to select, assign, undo, suggest."""
+    comm = _own_community(request, community)
+    return render(
+        request,
+        "grids/assign.html",
+        {
+            "title": _("街巷认领分配 · %(name)s") % {"name": comm.name},
+            "community": comm,
+            "communities": Community.objects.filter(
+                street_office_id=comm.street_office_id
+            ).order_by("name"),
+            "can_write": comm.street_office_id in offices_for(request.user, WRITE_ROLES),
+        },
+    )
+
+
+@login_required
+def coverage_page(request: HttpRequest, street_office: int) -> HttpResponse:
+    if street_office not in offices_for(request.user):
+        raise Http404
+    office = get_object_or_404(StreetOffice, pk=street_office)
+    fmap = base_map(office.geom.extent)
+    styles = {
+        "assigned": ("#59a14f", 3), "unassigned": ("#d62728", 5), "fragmented": ("#f28e2b", 4),
+        "overlong": ("#b07aa1", 4),
+    }  # fmt: skip
+    fc = coverage.coverage_features(office.pk)
+    for state, (colour, weight) in styles.items():
+        subset = {
+            "type": "FeatureCollection",
+            "features": [x for x in fc["features"] if x["properties"]["state"] == state],
+        }
+        if subset["features"]:
+            folium.GeoJson(
+                subset, name=str(STATE_LABELS[state]),
+                style_function=lambda _f, c=colour, w=weight: {"color": c, "weight": w, "opacity": 0.9},
+                tooltip=folium.GeoJsonTooltip(fields=["name", "pair"], aliases=[_("街巷"), _("组")]),
+            ).add_to(fmap)  # fmt: skip
+    folium.LayerControl(collapsed=False).add_to(fmap)
+    return render_map_page(
+        request, fmap, title=_("认领覆盖情况 · %(name)s") % {"name": office.name}, template="grids/coverage.html",
+        office=office, cov=coverage.coverage(office.pk),
+        legend=[(STATE_LABELS[k], c) for k, (c, _w) in styles.items()],
+    )  # fmt: skip
+
+
+@login_required
+def stewards_page(request: HttpRequest, street_office: int) -> HttpResponse:
+    """管家名册: the registry of one street office, sheet import and pair formation."""
+    if street_office not in offices_for(request.user, STAFF_ROLES):
+        raise Http404
+    office = get_object_or_404(StreetOffice, pk=street_office)
+    current = PairMember.objects.filter(steward=OuterRef("pk"), left_on__isnull=True).values(
+        "pair__name"
+    )[:1]
+    stewards = (
+        Steward.objects.filter(street_office=office)
+        .select_related("community")
+        .annotate(current_pair=Subquery(current))
+        .order_by("community__name", "status", "name")
+    )
+    return render(
+        request,
+        "grids/stewards.html",
+        {
+            "title": _("小巷管家名册 · %(name)s") % {"name": office.name},
+            "office": office,
+            "stewards": stewards,
+            "can_write": office.pk in offices_for(request.user, WRITE_ROLES),
+            "pair_size": ProgrammeSettings.for_office(office.pk).pair_size,
+        },
+    )
+
+
+def _board_context(request: HttpRequest, community: int, *, inline: bool) -> dict:
+    comm = get_object_or_404(Community, pk=community)
+    grid = None
+    if value := request.GET.get("grid"):
+        grid = get_object_or_404(Grid, pk=value, community=comm)
+    url = request.build_absolute_uri(reverse("grids:board", args=[comm.pk]))
+    if grid is not None:
+        url += f"?grid={grid.pk}"
+    data = boards.board_data(comm, grid)
+    paper = "A4" if request.GET.get("paper") == "A4" else "A3"
+    ctx = {
+        "title": _("责任分布牌 · %(name)s")
+        % {"name": comm.name + (f" · {grid.name}" if grid else "")},
+        "board": data,
+        "community": comm,
+        "grid": grid,
+        "grids": comm.grids.order_by("name"),
+        "page_url": url,
+        "qr_svg": segno.make(url, error="m").svg_inline(scale=3, dark="#222"),
+        "paper": paper,
+        "inline": inline,
+    }
+    if inline:
+        ctx["leaflet_js"] = boards.inline_static("leaflet/leaflet.js")
+        ctx["leaflet_css"] = boards.inline_static("leaflet/leaflet.css")
+    return ctx
+
+
+def board_page(request: HttpRequest, community: int) -> HttpResponse:
+    """Public: no login, no tenancy; only what the physical board shows."""
+    return render(request, "grids/board.html", _board_context(request, community, inline=False))
+
+
+def board_download(request: HttpRequest, community: int, fmt: str) -> HttpResponse:
+    """The board as PDF or PNG, printed server-side by headless chromium from a self-contained page."""
+    ctx = _board_context(request, community, inline=True)
+    html = render(request, "grids/board.html", ctx).content.decode()
+    size = (1587, 1123) if ctx["paper"] == "A3" else (1123, 794)
+    body = boards.render_with_chromium(html, fmt, size=size)
+    response = HttpResponse(body, content_type="application/pdf" if fmt == "pdf" else "image/png")
+    response["Content-Disposition"] = f'attachment; filename="board-{community}.{fmt}"'
+    return response

@@ -1,0 +1,78 @@
+"""责任分布牌: public data, phone display setting, printable page with QR code, PDF and PNG downloads."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from grids import assignment
+from grids.boards import board_data
+from patrols.models import ProgrammeSettings
+from tests.grids import factories as f
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def board():
+    so = f.office()
+    comm = f.community(so, name="华清社区")
+    g = f.grid(comm, "华清一网格")
+    segs = f.lattice(comm, 3, 2, gr=g)
+    pair = f.pair(comm, name="华清一组")
+    assignment.assign(pair, [segs[0].pk, segs[1].pk])
+    return comm, g, segs, pair
+
+
+def test_the_board_lists_pairs_with_stewards_phones_grids_and_alleys(board):
+    comm, g, segs, pair = board
+    data = board_data(comm)
+    (entry,) = data["legend"]
+    assert entry["name"] == "华清一组" and entry["grids"] == ["华清一网格"]
+    assert sorted(s["name"] for s in entry["stewards"]) == sorted(
+        pair.stewards.values_list("name", flat=True)
+    )
+    assert {s["phone"] for s in entry["stewards"]} == {"13812345678"}
+    claimed = [
+        ft["properties"]["id"] for ft in data["features"]["features"] if ft["properties"]["pair"]
+    ]
+    assert claimed == [segs[0].pk, segs[1].pk]
+    assert len(data["features"]["features"]) == len(segs)  # unclaimed alleys drawn for context
+
+
+def test_phones_are_masked_when_the_office_says_so(board):
+    comm, *_ = board
+    ProgrammeSettings.objects.create(street_office=comm.street_office, phone_display="masked")
+    (entry,) = board_data(comm)["legend"]
+    assert {s["phone"] for s in entry["stewards"]} == {"138****5678"}
+
+
+def test_the_public_page_needs_no_login_and_has_a_qr_code_and_print_css(board, client):
+    comm, g, *_ = board
+    r = client.get(f"/plan/board/{comm.pk}/?grid={g.pk}")
+    body = r.content.decode()
+    assert r.status_code == 200
+    assert "华清一组" in body and "13812345678" in body and "<svg" in body
+    assert "@page { size: A3 landscape" in body and "@media print" in body
+    assert f"/plan/board/{comm.pk}/?grid={g.pk}" in body  # the QR target is shown under the code
+    assert "A4 landscape" in client.get(f"/plan/board/{comm.pk}/?paper=A4").content.decode()
+
+
+@pytest.mark.skipif(
+    not shutil.which("chromium"), reason="needs Debian's chromium to print the board"
+)
+def test_the_board_downloads_as_pdf_and_png(board, client):
+    comm, *_ = board
+    pdf = client.get(f"/plan/board/{comm.pk}/board.pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    png = client.get(f"/plan/board/{comm.pk}/board.png?paper=A4")
+    assert png.status_code == 200 and png.content.startswith(b"\x89PNG")
+    import io
+
+    from PIL import Image
+
+    img = Image.open(io.BytesIO(png.content)).convert("RGB")
+    assert img.size == (1123, 794)
+    # The pair colour (#4e79a7) was drawn: the map rendered offline from the inlined Leaflet.
+    assert (0x4E, 0x79, 0xA7) in {c for _, c in img.getcolors(1_000_000)}
