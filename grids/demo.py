@@ -95,3 +95,44 @@ def seed(street_office: StreetOffice, *, today: dt.date | None = None) -> SeedCo
                 change = apply_suggestion(community, proposal, day=start)
                 counts.claims_created += change.claims.count()
     return counts
+
+
+DEMO_PASSWORD = "alley-demo"  # noqa: S105 - local demo accounts only, listed in the README
+DEMO_STAFF = (("planner", "planner"), ("supervisor", "supervisor"), ("gridworker", "grid_worker"))
+
+
+def create_demo_accounts(street_office: StreetOffice) -> int:
+    """Log-ins for the demo: one planner, supervisor and grid worker, and one per steward.
+
+    Steward accounts are named after the steward's id (``steward<id>``); all share DEMO_PASSWORD.
+    Idempotent; returns the number of accounts created.
+    """
+    from django.contrib.auth import get_user_model
+
+    from geo.models import Membership
+
+    user_model = get_user_model()
+    created = 0
+
+    def account(username: str) -> object:
+        nonlocal created
+        user, new = user_model.objects.get_or_create(username=username)
+        if new:
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+            created += 1
+        return user
+
+    first_community = street_office.communities.order_by("code").first()
+    for username, role in DEMO_STAFF:
+        Membership.objects.get_or_create(
+            user=account(username),
+            street_office=street_office,
+            role=role,
+            defaults={"community": first_community if role == "grid_worker" else None},
+        )
+    for steward in Steward.objects.filter(street_office=street_office, user__isnull=True):
+        steward.user = account(f"steward{steward.pk}")
+        steward.save(update_fields=["user"])
+        Membership.objects.get_or_create(user=steward.user, street_office=street_office, role="steward")
+    return created

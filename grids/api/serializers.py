@@ -8,13 +8,13 @@ from geo.models import Community, Segment
 from grids.models import AssignmentChange, Claim
 
 
-class CommunitySerializer(serializers.ModelSerializer):
+class PlanningCommunitySerializer(serializers.ModelSerializer):
     class Meta:
         model = Community
         fields = ["id", "name", "code", "street_office"]
 
 
-class SegmentSerializer(GeoFeatureModelSerializer):
+class AssignedSegmentSerializer(GeoFeatureModelSerializer):
     """A segment with the pair holding it on the requested day (annotated ``current_pair``)."""
 
     geom = GeometryField(precision=6)

@@ -23,8 +23,8 @@ from grids.api.serializers import (
     AssignmentChangeSerializer,
     AssignSerializer,
     ClaimSerializer,
-    CommunitySerializer,
-    SegmentSerializer,
+    PlanningCommunitySerializer,
+    AssignedSegmentSerializer,
     SuggestSerializer,
     UnassignSerializer,
 )
@@ -52,7 +52,7 @@ def _day(request):
 
 
 class CommunityViewSet(TenantScopedViewSet, viewsets.ReadOnlyModelViewSet):
-    serializer_class = CommunitySerializer
+    serializer_class = PlanningCommunitySerializer
     queryset = Community.objects.order_by("name")
     permission_classes = [IsOfficeMember]
 
@@ -82,7 +82,7 @@ class CommunityViewSet(TenantScopedViewSet, viewsets.ReadOnlyModelViewSet):
 class SegmentViewSet(TenantScopedViewSet, viewsets.ReadOnlyModelViewSet):
     """Segments as GeoJSON with the pair holding each on ``day`` (default today); ?community= required for maps."""
 
-    serializer_class = SegmentSerializer
+    serializer_class = AssignedSegmentSerializer
     permission_classes = [IsOfficeMember]
     pagination_class = None
 

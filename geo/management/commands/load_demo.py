@@ -1,11 +1,18 @@
 from django.core.management.base import BaseCommand
 
 from geo.demo import load_demo_district
+from grids.demo import create_demo_accounts, seed
 
 
 class Command(BaseCommand):
-    help = "加载演示街道（五道口）：区域、街巷段；可重复运行。"
+    help = "加载演示街道（五道口）：区域、街巷段、小巷管家、巡查组、认领和演示账号；可重复运行。"
 
     def handle(self, *args, **o):
         office = load_demo_district(progress=self.stdout.write)
         self.stdout.write(self.style.SUCCESS(f"{office.name}: {office.segments.count()} 个街巷段"))
+        counts = seed(office)
+        self.stdout.write(
+            f"小巷管家 +{counts.stewards_created}，巡查组 +{counts.pairs_created}，认领 +{counts.claims_created}"
+        )
+        accounts = create_demo_accounts(office)
+        self.stdout.write(self.style.SUCCESS(f"演示账号 +{accounts}"))
