@@ -20,11 +20,11 @@ from geo.tenancy import (
 )
 from grids import assignment, boards, coverage, suggest
 from grids.api.serializers import (
+    AssignedSegmentSerializer,
     AssignmentChangeSerializer,
     AssignSerializer,
     ClaimSerializer,
     PlanningCommunitySerializer,
-    AssignedSegmentSerializer,
     SuggestSerializer,
     UnassignSerializer,
 )
