@@ -1,0 +1,615 @@
+"""Track file parsers → one common stream of numpy chunks (t, lat, lon, seg, ref).
+
+Every format ends in the same shape so cleaning and storage never care where points came from:
+
+- `t`   float64 epoch seconds UTC (NaN where the file gave no time),
+- `lat`, `lon` float64 as written in the file (the declared CRS is applied later),
+- `seg` int64: the file's own segment number (GPX trkseg, KML gx:Track, GeoJSON line …),
+- `ref` int64: where the point is in the file, for error messages — a line number for text
+  formats (CSV, PLT), the 1-based point ordinal for XML/JSON formats (see `RefKind`).
+
+XML is parsed with defusedxml (entity declarations and external references raise) and streamed:
+processed elements are cleared as soon as they are read, so memory follows the number of points,
+never the size of the XML tree.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import IO, Any
+
+import numpy as np
+import pandas as pd
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import iterparse
+from django.utils.translation import gettext as _
+
+from patrols.track_errors import TrackRejected
+
+CHUNK_POINTS = 50_000
+
+
+class TrackFormat(StrEnum):
+    GPX = "gpx"
+    KML = "kml"
+    GEOJSON = "geojson"
+    CSV = "csv"
+    PLT = "plt"
+
+
+class RefKind(StrEnum):
+    LINE = "line"
+    POINT = "point"
+
+
+@dataclass
+class PointChunk:
+    t: np.ndarray
+    lat: np.ndarray
+    lon: np.ndarray
+    seg: np.ndarray
+    ref: np.ndarray
+
+
+@dataclass
+class RawPoints(PointChunk):
+    ref_kind: RefKind
+    format: TrackFormat
+
+    @property
+    def size(self) -> int:
+        return int(self.t.size)
+
+    def where(self, i: int) -> str:
+        """Human description of point i's place in the file (for messages)."""
+        if self.ref_kind is RefKind.LINE:
+            return _("第 %(n)d 行") % {"n": int(self.ref[i])}
+        return _("第 %(n)d 个点") % {"n": int(self.ref[i])}
+
+
+# --- format detection -------------------------------------------------------------------------
+
+_EXTENSIONS = {
+    ".gpx": TrackFormat.GPX,
+    ".kml": TrackFormat.KML,
+    ".geojson": TrackFormat.GEOJSON,
+    ".json": TrackFormat.GEOJSON,
+    ".csv": TrackFormat.CSV,
+    ".txt": TrackFormat.CSV,
+    ".plt": TrackFormat.PLT,
+}
+
+
+def detect_format(filename: str, head: bytes) -> TrackFormat:
+    """By content first (phones name files oddly), then by extension."""
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if text.startswith(b"geolife trajectory"):
+        return TrackFormat.PLT
+    if text.startswith(b"<"):
+        if b"<gpx" in text:
+            return TrackFormat.GPX
+        if b"<kml" in text:
+            return TrackFormat.KML
+    if text.startswith(b"{"):
+        return TrackFormat.GEOJSON
+    name = filename.lower()
+    for ext, fmt in _EXTENSIONS.items():
+        if name.endswith(ext):
+            return fmt
+    if text and b"," in text.split(b"\n", 1)[0]:
+        return TrackFormat.CSV
+    raise TrackRejected(
+        _(
+            "无法识别文件格式“%(name)s”：支持 GPX、KML、GeoJSON、CSV（含经纬度和时间列）和 GeoLife PLT。"
+        )
+        % {"name": filename},
+        415,
+        code="unknown_format",
+    )
+
+
+# --- time conversion --------------------------------------------------------------------------
+
+_TZ_SUFFIX = re.compile(r"(?:Z|[+-]\d\d:?\d\d)$", re.IGNORECASE)
+
+
+def parse_times(
+    values: list[Any], refs: list[int], ref_kind: RefKind, naive_tz: str = "UTC"
+) -> np.ndarray:
+    """ISO-8601 strings (or None) → epoch seconds, NaN for missing. Vectorised through pandas.
+
+    Naive strings are read in `naive_tz` (GPX/KML/GeoJSON define UTC; CSV from Chinese apps is
+    usually local time).
+    """
+    out = np.full(len(values), np.nan)
+    idx = [i for i, v in enumerate(values) if v not in (None, "")]
+    if not idx:
+        return out
+    strings = pd.Series([str(values[i]).strip() for i in idx])
+    aware = strings.str.contains(_TZ_SUFFIX)
+    parsed = np.full(len(idx), np.nan)
+    for mask, tz in ((aware, None), (~aware, naive_tz)):
+        if not mask.any():
+            continue
+        sub = strings[mask]
+        dt = pd.to_datetime(sub, errors="coerce", format="ISO8601", utc=tz is None)
+        if tz is not None:
+            dt = dt.dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT")
+        bad = dt.isna().to_numpy()
+        if bad.any():
+            k = int(np.flatnonzero(bad)[0])
+            i = idx[int(sub.index[k])]
+            where = (_("第 %(n)d 行") if ref_kind is RefKind.LINE else _("第 %(n)d 个点")) % {
+                "n": refs[i]
+            }
+            raise TrackRejected(
+                _(
+                    "%(where)s：时间“%(value)s”无法识别，请使用 ISO 8601 格式（如 2024-05-01T08:30:00Z）。"
+                )
+                % {"where": where, "value": sub.iloc[k]},
+                code="bad_time",
+            )
+        naive_utc = dt.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy().astype("datetime64[us]")
+        parsed[mask.to_numpy()] = naive_utc.astype(np.int64) / 1e6
+    out[idx] = parsed
+    return out
+
+
+def _floats(values: list[Any], refs: list[int], ref_kind: RefKind, what: str) -> np.ndarray:
+    try:
+        return np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        for i, v in enumerate(values):
+            try:
+                float(v)
+            except (TypeError, ValueError):
+                where = (_("第 %(n)d 行") if ref_kind is RefKind.LINE else _("第 %(n)d 个点")) % {
+                    "n": refs[i]
+                }
+                raise TrackRejected(
+                    _("%(where)s：%(what)s“%(value)s”不是数字。")
+                    % {"where": where, "what": what, "value": v},
+                    code="bad_number",
+                ) from None
+        raise
+
+
+def _chunk(
+    times: list[Any] | np.ndarray,
+    lats: list[Any],
+    lons: list[Any],
+    segs: list[int],
+    refs: list[int],
+    ref_kind: RefKind,
+    naive_tz: str = "UTC",
+) -> PointChunk:
+    t = times if isinstance(times, np.ndarray) else parse_times(times, refs, ref_kind, naive_tz)
+    return PointChunk(
+        t=t,
+        lat=_floats(lats, refs, ref_kind, _("纬度")),
+        lon=_floats(lons, refs, ref_kind, _("经度")),
+        seg=np.asarray(segs, dtype=np.int64),
+        ref=np.asarray(refs, dtype=np.int64),
+    )
+
+
+# --- XML (GPX, KML) ---------------------------------------------------------------------------
+
+
+def _local(tag: str) -> str:
+    return tag[tag.rfind("}") + 1 :]
+
+
+def _xml_events(fileobj: IO[bytes]) -> Iterator[tuple[str, Any]]:
+    try:
+        yield from iterparse(fileobj, events=("start", "end"))
+    except DefusedXmlException as exc:
+        raise TrackRejected(
+            _(
+                "文件包含 XML 实体声明或外部引用（%(kind)s），出于安全原因拒绝。请直接上传设备导出的原始文件。"
+            )
+            % {"kind": type(exc).__name__},
+            code="unsafe_xml",
+        ) from None
+    except SyntaxError as exc:  # xml.etree.ElementTree.ParseError
+        line, col = getattr(exc, "position", (0, 0))
+        raise TrackRejected(
+            _("XML 格式错误（第 %(line)d 行第 %(col)d 列）：%(err)s。文件可能不完整或已损坏。")
+            % {"line": line, "col": col, "err": exc.msg if hasattr(exc, "msg") else exc},
+            code="bad_xml",
+        ) from None
+
+
+def iter_gpx(fileobj: IO[bytes]) -> Iterator[PointChunk]:
+    """GPX 1.0 / 1.1: every trkpt of every trk/trkseg; waypoints, routes and extensions ignored."""
+    lats: list[str | None] = []
+    lons: list[str | None] = []
+    times: list[str | None] = []
+    segs: list[int] = []
+    refs: list[int] = []
+    seg_no = -1
+    n = 0
+    seg_el = None
+    saw_gpx = False
+    for event, el in _xml_events(fileobj):
+        local = _local(el.tag)
+        if event == "start":
+            if local == "trkseg":
+                seg_no += 1
+                seg_el = el
+            elif local == "gpx":
+                saw_gpx = True
+            continue
+        if local == "trkpt":
+            n += 1
+            lats.append(el.get("lat"))
+            lons.append(el.get("lon"))
+            t = None
+            for child in el:
+                if _local(child.tag) == "time":
+                    t = child.text
+                    break
+            times.append(t)
+            segs.append(max(seg_no, 0))
+            refs.append(n)
+            # Drop what we have read: the parent keeps only unread children, memory stays flat.
+            if seg_el is not None:
+                seg_el.clear()
+            else:
+                el.clear()
+            if len(lats) >= CHUNK_POINTS:
+                yield _chunk(times, lats, lons, segs, refs, RefKind.POINT)
+                lats, lons, times, segs, refs = [], [], [], [], []
+        elif local in ("trkseg", "trk", "wpt", "rte", "metadata"):
+            el.clear()
+    if not saw_gpx:
+        raise TrackRejected(_("这不是 GPX 文件：缺少 <gpx> 根元素。"), 422, code="not_a_track")
+    if lats:
+        yield _chunk(times, lats, lons, segs, refs, RefKind.POINT)
+
+
+def iter_kml(fileobj: IO[bytes]) -> Iterator[PointChunk]:
+    """KML: gx:Track (when + gx:coord pairs), timed Placemark Points, and LineStrings (untimed)."""
+    lats: list[Any] = []
+    lons: list[Any] = []
+    times: list[Any] = []
+    segs: list[int] = []
+    refs: list[int] = []
+    seg_no = -1
+    n = 0
+    saw_kml = False
+    whens: list[str | None] = []
+    coords: list[str] = []
+    placemark_time: str | None = None
+    placemark_points: list[str] = []
+    point_seg: int | None = None
+
+    def add(ts: list[Any], cs: list[str], seg: int) -> None:
+        nonlocal n
+        for t, c in zip(ts, cs, strict=False):
+            parts = c.replace(",", " ").split()
+            n += 1
+            lon, lat = (parts + ["nan", "nan"])[:2]
+            lats.append(lat)
+            lons.append(lon)
+            times.append(t)
+            segs.append(seg)
+            refs.append(n)
+
+    for event, el in _xml_events(fileobj):
+        local = _local(el.tag)
+        if event == "start":
+            if local == "kml":
+                saw_kml = True
+            elif local == "Track":
+                seg_no += 1
+                whens, coords = [], []
+            elif local == "Placemark":
+                placemark_time, placemark_points = None, []
+            continue
+        if local == "when":
+            whens.append(el.text)
+            if el.text and not coords and placemark_time is None:
+                placemark_time = el.text.strip()
+        elif local == "coord":
+            coords.append(el.text or "")
+        elif local == "Track":
+            if len(whens) != len(coords):
+                raise TrackRejected(
+                    _(
+                        "KML gx:Track 第 %(k)d 段：<when> 有 %(w)d 个而 <gx:coord> 有 %(c)d 个，数量必须一致。"
+                    )
+                    % {"k": seg_no + 1, "w": len(whens), "c": len(coords)},
+                    code="bad_kml",
+                )
+            add(whens, coords, seg_no)
+            whens, coords = [], []
+            placemark_time = None
+            el.clear()
+        elif local == "coordinates":
+            placemark_points.append(el.text or "")
+        elif local == "Placemark":
+            tuples = [c for text in placemark_points for c in text.split()]
+            if len(tuples) == 1 and placemark_time:
+                # Timed points (one Placemark each) form one segment, like a logger's waypoints.
+                if point_seg is None:
+                    seg_no += 1
+                    point_seg = seg_no
+                add([placemark_time], tuples, point_seg)
+            elif tuples:
+                seg_no += 1
+                add([None] * len(tuples), tuples, seg_no)
+            placemark_time, placemark_points = None, []
+            el.clear()
+        if len(lats) >= CHUNK_POINTS:
+            yield _chunk(times, lats, lons, segs, refs, RefKind.POINT)
+            lats, lons, times, segs, refs = [], [], [], [], []
+    if not saw_kml:
+        raise TrackRejected(_("这不是 KML 文件：缺少 <kml> 根元素。"), 422, code="not_a_track")
+    if lats:
+        yield _chunk(times, lats, lons, segs, refs, RefKind.POINT)
+
+
+# --- GeoJSON ----------------------------------------------------------------------------------
+
+_TIME_LIST_KEYS = ("coordTimes", "times", "timestamps", "coordinateProperties.times")
+_TIME_KEYS = ("time", "timestamp", "datetime", "when", "t")
+
+
+def _epoch_or_iso(value: Any) -> Any:
+    # Numbers are epoch seconds (or milliseconds when too big to be seconds).
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        v = float(value)
+        return pd.Timestamp(v / 1000.0 if v > 1e11 else v, unit="s", tz="UTC").isoformat()
+    return value
+
+
+def iter_geojson(fileobj: IO[bytes]) -> Iterator[PointChunk]:
+    """LineString/MultiLineString with per-vertex times in properties, or timed Point features."""
+    try:
+        doc = json.load(fileobj)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise TrackRejected(
+            _("GeoJSON 解析失败：%(err)s。") % {"err": exc}, code="bad_json"
+        ) from None
+    if not isinstance(doc, dict):
+        raise TrackRejected(_("这不是 GeoJSON 对象。"), 422, code="not_a_track")
+    if doc.get("type") == "FeatureCollection":
+        features = doc.get("features") or []
+    elif doc.get("type") == "Feature":
+        features = [doc]
+    else:
+        features = [{"type": "Feature", "geometry": doc, "properties": {}}]
+    lats: list[Any] = []
+    lons: list[Any] = []
+    times: list[Any] = []
+    segs: list[int] = []
+    refs: list[int] = []
+    seg_no = -1
+    point_seg: int | None = None
+    n = 0
+    for feature in features:
+        if not isinstance(feature, dict):
+            continue
+        geom = feature.get("geometry") or {}
+        props = feature.get("properties") or {}
+        gtype = geom.get("type")
+        coords = geom.get("coordinates") or []
+        if gtype == "Point":
+            t = next((props[k] for k in _TIME_KEYS if props.get(k) not in (None, "")), None)
+            if t is None and len(coords) >= 4:
+                t = coords[3]
+            if point_seg is None:
+                seg_no += 1
+                point_seg = seg_no
+            lines, line_times, line_segs = [[coords]], [[t]], [point_seg]
+        elif gtype in ("LineString", "MultiLineString"):
+            lines = [coords] if gtype == "LineString" else list(coords)
+            tl = next((props[k] for k in _TIME_LIST_KEYS if props.get(k)), None)
+            if tl is None:
+                tl = [[c[3] if len(c) >= 4 else None for c in line] for line in lines]
+            elif gtype == "LineString":
+                tl = [tl]
+            line_times = list(tl)
+            line_segs = []
+            for _line in lines:
+                seg_no += 1
+                line_segs.append(seg_no)
+        else:
+            continue
+        for line, lt, s in zip(lines, line_times, line_segs, strict=False):
+            if lt is not None and len(lt) != len(line):
+                raise TrackRejected(
+                    _("GeoJSON 线第 %(k)d 段：时间有 %(t)d 个而坐标有 %(c)d 个，数量必须一致。")
+                    % {"k": s + 1, "t": len(lt), "c": len(line)},
+                    code="bad_geojson",
+                )
+            for c, t in zip(line, lt, strict=False):
+                n += 1
+                ok = isinstance(c, list | tuple) and len(c) >= 2
+                lons.append(c[0] if ok else "nan")
+                lats.append(c[1] if ok else "nan")
+                times.append(_epoch_or_iso(t))
+                segs.append(s)
+                refs.append(n)
+    if lats:
+        yield _chunk(times, lats, lons, segs, refs, RefKind.POINT)
+
+
+# --- CSV and GeoLife PLT ----------------------------------------------------------------------
+
+_LAT_NAMES = ("lat", "latitude", "纬度", "y", "lat_deg")
+_LON_NAMES = ("lon", "lng", "long", "longitude", "经度", "x", "lon_deg")
+_TIME_NAMES = ("time", "timestamp", "datetime", "date_time", "utc", "时间", "定位时间", "gps_time")
+
+
+def parse_column_mapping(spec: str | None) -> dict[str, str]:
+    """'lat=纬度,lon=经度,time=时间' → {'lat': '纬度', ...}."""
+    mapping: dict[str, str] = {}
+    for part in (spec or "").split(","):
+        if "=" in part:
+            k, v = part.split("=", 1)
+            if k.strip() in ("lat", "lon", "time"):
+                mapping[k.strip()] = v.strip()
+    return mapping
+
+
+def _pick(header: list[str], names: tuple[str, ...], mapped: str | None, what: str) -> int:
+    lowered = [h.strip().lower() for h in header]
+    if mapped:
+        if mapped.lower() in lowered:
+            return lowered.index(mapped.lower())
+        raise TrackRejected(
+            _("CSV 中找不到指定的%(what)s列“%(col)s”；表头为：%(header)s。")
+            % {"what": what, "col": mapped, "header": ", ".join(header)},
+            code="csv_columns",
+        )
+    for name in names:
+        if name in lowered:
+            return lowered.index(name)
+    raise TrackRejected(
+        _(
+            "CSV 中找不到%(what)s列；表头为：%(header)s。请用 columns 参数指定，例如 lat=纬度,lon=经度,time=时间。"
+        )
+        % {"what": what, "header": ", ".join(header)},
+        422,
+        code="csv_columns",
+    )
+
+
+def iter_csv(
+    fileobj: IO[bytes], columns: dict[str, str] | None = None, naive_tz: str = "UTC"
+) -> Iterator[PointChunk]:
+    text = io.TextIOWrapper(fileobj, encoding="utf-8-sig", errors="strict", newline="")
+    try:
+        sample = text.read(4096)
+        text.seek(0)
+        try:
+            dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t")
+        except csv.Error:
+            dialect = csv.excel
+        reader = csv.reader(text, dialect)
+        header = next(reader, None)
+        if not header:
+            return
+        columns = columns or {}
+        i_lat = _pick(header, _LAT_NAMES, columns.get("lat"), _("纬度"))
+        i_lon = _pick(header, _LON_NAMES, columns.get("lon"), _("经度"))
+        i_time = _pick(header, _TIME_NAMES, columns.get("time"), _("时间"))
+        width = max(i_lat, i_lon, i_time) + 1
+        lats: list[Any] = []
+        lons: list[Any] = []
+        times: list[Any] = []
+        refs: list[int] = []
+        for row in reader:
+            if not row or all(not c.strip() for c in row):
+                continue
+            line = reader.line_num
+            if len(row) < width:
+                raise TrackRejected(
+                    _("第 %(n)d 行只有 %(k)d 列，缺少经纬度或时间。") % {"n": line, "k": len(row)},
+                    code="csv_row",
+                )
+            lats.append(row[i_lat].strip())
+            lons.append(row[i_lon].strip())
+            raw_t = row[i_time].strip()
+            times.append(_epoch_or_iso(float(raw_t)) if _is_number(raw_t) else raw_t)
+            refs.append(line)
+            if len(lats) >= CHUNK_POINTS:
+                yield _chunk(times, lats, lons, [0] * len(lats), refs, RefKind.LINE, naive_tz)
+                lats, lons, times, refs = [], [], [], []
+        if lats:
+            yield _chunk(times, lats, lons, [0] * len(lats), refs, RefKind.LINE, naive_tz)
+    except UnicodeDecodeError:
+        raise TrackRejected(
+            _("CSV 文件不是 UTF-8 编码，请另存为 UTF-8 后再上传。"), code="csv_encoding"
+        ) from None
+    finally:
+        text.detach()
+
+
+def _is_number(s: str) -> bool:
+    try:
+        float(s)
+    except ValueError:
+        return False
+    return True
+
+
+def iter_plt(fileobj: IO[bytes]) -> Iterator[PointChunk]:
+    """GeoLife 1.3: 6 header lines, then lat,lon,0,alt_ft,days_since_1899,date,time (UTC)."""
+    text = io.TextIOWrapper(fileobj, encoding="utf-8", errors="replace", newline="")
+    try:
+        lats: list[str] = []
+        lons: list[str] = []
+        times: list[str] = []
+        refs: list[int] = []
+        for line_no, line in enumerate(text, start=1):
+            if line_no <= 6 or not line.strip():
+                continue
+            parts = line.strip().split(",")
+            if len(parts) < 7:
+                raise TrackRejected(
+                    _("第 %(n)d 行字段不足（GeoLife PLT 每行应有 7 个字段）。") % {"n": line_no},
+                    code="plt_row",
+                )
+            lats.append(parts[0])
+            lons.append(parts[1])
+            times.append(f"{parts[5]}T{parts[6]}Z")
+            refs.append(line_no)
+            if len(lats) >= CHUNK_POINTS:
+                yield _chunk(times, lats, lons, [0] * len(lats), refs, RefKind.LINE)
+                lats, lons, times, refs = [], [], [], []
+        if lats:
+            yield _chunk(times, lats, lons, [0] * len(lats), refs, RefKind.LINE)
+    finally:
+        text.detach()
+
+
+# --- entry points -----------------------------------------------------------------------------
+
+
+def iter_chunks(
+    fileobj: IO[bytes],
+    fmt: TrackFormat,
+    *,
+    columns: dict[str, str] | None = None,
+    naive_tz: str = "UTC",
+) -> Iterator[PointChunk]:
+    if fmt is TrackFormat.GPX:
+        return iter_gpx(fileobj)
+    if fmt is TrackFormat.KML:
+        return iter_kml(fileobj)
+    if fmt is TrackFormat.GEOJSON:
+        return iter_geojson(fileobj)
+    if fmt is TrackFormat.CSV:
+        return iter_csv(fileobj, columns, naive_tz)
+    return iter_plt(fileobj)
+
+
+def read_points(
+    fileobj: IO[bytes],
+    fmt: TrackFormat,
+    *,
+    columns: dict[str, str] | None = None,
+    naive_tz: str = "UTC",
+) -> RawPoints:
+    """All points of a file as flat arrays (chunks concatenated; ~40 bytes a point)."""
+    chunks = list(iter_chunks(fileobj, fmt, columns=columns, naive_tz=naive_tz))
+    kind = RefKind.LINE if fmt in (TrackFormat.CSV, TrackFormat.PLT) else RefKind.POINT
+    if not chunks:
+        empty = np.empty(0)
+        return RawPoints(
+            empty, empty, empty, empty.astype(np.int64), empty.astype(np.int64), kind, fmt
+        )
+    cat = {
+        f: np.concatenate([getattr(c, f) for c in chunks])
+        for f in ("t", "lat", "lon", "seg", "ref")
+    }
+    return RawPoints(**cat, ref_kind=kind, format=fmt)
