@@ -133,7 +133,9 @@ def parse_times(
     if not idx:
         return out
     strings = pd.Series([str(values[i]).strip() for i in idx])
-    aware = strings.str.contains(_TZ_SUFFIX)
+    aware = strings.str.endswith(("Z", "z"))
+    if not aware.all():
+        aware |= strings.str.contains(_TZ_SUFFIX)
     parsed = np.full(len(idx), np.nan)
     for mask, tz in ((aware, None), (~aware, naive_tz)):
         if not mask.any():
@@ -279,11 +281,10 @@ def iter_gpx(fileobj: IO[bytes]) -> Iterator[PointChunk]:
     for event, el in _xml_events(fileobj):
         tag = el.tag
         if event == "start":
-            local = _local(tag)
-            if local == "trkseg":
+            if tag.endswith("trkseg") and _local(tag) == "trkseg":
                 seg_no += 1
                 seg_el = el
-            elif local == "gpx":
+            elif not saw_gpx and _local(tag) == "gpx":
                 saw_gpx = True
             continue
         if tag.endswith("trkpt") and _local(tag) == "trkpt":
@@ -306,7 +307,7 @@ def iter_gpx(fileobj: IO[bytes]) -> Iterator[PointChunk]:
             if len(lats) >= CHUNK_POINTS:
                 yield _chunk(times, lats, lons, segs, refs, RefKind.POINT)
                 lats, lons, times, segs, refs = [], [], [], [], []
-        elif _local(tag) in ("trkseg", "trk", "wpt", "rte", "metadata"):
+        elif tag.endswith(("trkseg", "trk", "wpt", "rte", "metadata")):
             el.clear()
     if not saw_gpx:
         raise TrackRejected(_("这不是 GPX 文件：缺少 <gpx> 根元素。"), 422, code="not_a_track")
