@@ -30,16 +30,25 @@ def test_gcj_to_wgs_recovers_published_points_within_a_metre() -> None:
 
 def test_bd09_matches_coordtransform_reference() -> None:
     # wandergis/coordtransform README values for (116.404, 39.915).
-    assert np.allclose(coords.gcj02_to_bd09(116.404, 39.915), (116.41036949371029, 39.92133699351021), atol=1e-9)
-    assert np.allclose(coords.bd09_to_gcj02(116.404, 39.915), (116.39762729119315, 39.90865673957631), atol=1e-9)
-    assert np.allclose(coords.wgs84_to_gcj02(116.404, 39.915), (116.41024449916938, 39.91640428150164), atol=1e-9)
+    assert np.allclose(
+        coords.gcj02_to_bd09(116.404, 39.915), (116.41036949371029, 39.92133699351021), atol=1e-9
+    )
+    assert np.allclose(
+        coords.bd09_to_gcj02(116.404, 39.915), (116.39762729119315, 39.90865673957631), atol=1e-9
+    )
+    assert np.allclose(
+        coords.wgs84_to_gcj02(116.404, 39.915), (116.41024449916938, 39.91640428150164), atol=1e-9
+    )
 
 
 def test_round_trips_inside_china_are_under_a_metre() -> None:
     rng = np.random.default_rng(7)
     lon = rng.uniform(75, 135, 20000)
     lat = rng.uniform(18, 53, 20000)
-    for fwd, inv in ((coords.wgs84_to_gcj02, coords.gcj02_to_wgs84), (coords.wgs84_to_bd09, coords.bd09_to_wgs84)):
+    for fwd, inv in (
+        (coords.wgs84_to_gcj02, coords.gcj02_to_wgs84),
+        (coords.wgs84_to_bd09, coords.bd09_to_wgs84),
+    ):
         back_lon, back_lat = inv(*fwd(lon, lat))
         assert haversine_m(back_lon, back_lat, lon, lat).max() < 1.0
 
@@ -51,7 +60,9 @@ def test_offsets_inside_china_are_hundreds_of_metres() -> None:
     assert 500 < float(haversine_m(lon, lat, 116.31, 40.0)) < 2000
 
 
-@pytest.mark.parametrize("lon,lat", [(-104.9903, 39.7392), (153.0251, -27.4698), (13.75, 46.43), (139.9, 35.7)])
+@pytest.mark.parametrize(
+    "lon,lat", [(-104.9903, 39.7392), (153.0251, -27.4698), (13.75, 46.43), (139.9, 35.7)]
+)
 def test_no_gcj_shift_outside_china(lon: float, lat: float) -> None:
     assert coords.wgs84_to_gcj02(lon, lat) == (lon, lat)
     assert coords.gcj02_to_wgs84(lon, lat) == (lon, lat)

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import pytest
-from django.conf import settings
 
 
 @pytest.fixture(autouse=True)

@@ -113,5 +113,11 @@ def test_geolife_walk_day_of_the_real_pair(world_steward) -> None:
     res = ingest(shared_file("gps", "geolife", "003", "20081024020227.plt"), world_steward)
     tracks, points, length, span = summary(res)
     assert tracks[0].started_at.isoformat() == "2008-10-24T02:02:27+00:00"
-    assert points == 1109 - res.report["duplicate_times"] - _spikes_dropped(res.report) - res.report["zero_length_points"]
+    assert (
+        points
+        == 1109
+        - res.report["duplicate_times"]
+        - _spikes_dropped(res.report)
+        - res.report["zero_length_points"]
+    )
     assert 1000 < length < 50000
