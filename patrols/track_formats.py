@@ -209,7 +209,7 @@ def _local(tag: str) -> str:
     return tag[tag.rfind("}") + 1 :]
 
 
-def refuse_unsafe_xml(fileobj: IO[bytes]) -> None:
+def refuse_unsafe_xml(fileobj: IO[bytes]) -> bool:
     """defusedxml's policy, enforced by a pure-C expat pass before the real parse.
 
     Any entity declaration (billion laughs, quadratic blow-up) or external reference is refused
@@ -225,8 +225,20 @@ def refuse_unsafe_xml(fileobj: IO[bytes]) -> None:
     def external_ref(context, base, system_id, public_id):
         raise ExternalReferenceForbidden(context, base, system_id, public_id)
 
+    plain = True
+
+    def not_plain(*args: object) -> None:
+        nonlocal plain
+        plain = False
+
     parser = expat.ParserCreate()
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    # Comments, CDATA and processing instructions are legal but rare in GPX; they switch the
+    # regex fast path off (these handlers only run when such a node occurs).
+    parser.CommentHandler = not_plain
+    parser.StartCdataSectionHandler = not_plain
+    parser.ProcessingInstructionHandler = not_plain
+    parser.StartDoctypeDeclHandler = not_plain
     parser.EntityDeclHandler = entity_decl
     parser.UnparsedEntityDeclHandler = lambda *a: entity_decl(a[0], False, None, *a[1:])
     parser.ExternalEntityRefHandler = external_ref
@@ -251,10 +263,12 @@ def refuse_unsafe_xml(fileobj: IO[bytes]) -> None:
         ) from None
     finally:
         fileobj.seek(0)
+    return plain
 
 
-def _xml_events(fileobj: IO[bytes]) -> Iterator[tuple[str, Any]]:
-    refuse_unsafe_xml(fileobj)
+def _xml_events(fileobj: IO[bytes], gated: bool = False) -> Iterator[tuple[str, Any]]:
+    if not gated:
+        refuse_unsafe_xml(fileobj)
     try:
         # Safe: refuse_unsafe_xml() has just proven the document declares no entities.
         yield from ElementTree.iterparse(fileobj, events=("start", "end"))  # noqa: S314
@@ -267,8 +281,112 @@ def _xml_events(fileobj: IO[bytes]) -> Iterator[tuple[str, Any]]:
         ) from None
 
 
+class _FastPathMismatch(Exception):
+    """The regex scan disagrees with a plain count of trkpt tags: use the tree parser."""
+
+
+_P = rb"(?:[\w.-]+:)?"
+_Q = rb"\s*=\s*[\"']([^\"']*)[\"']"
+# A trkpt has exactly the attributes lat and lon (GPX 1.0/1.1 schema), in either order.
+_GPX_TOKEN = re.compile(
+    rb"<" + _P + rb"(trkseg)\b[^>]*>"
+    rb"|<"
+    + _P
+    + rb"trkpt\s+(?:lat"
+    + _Q
+    + rb"\s+lon"
+    + _Q
+    + rb"|lon"
+    + _Q
+    + rb"\s+lat"
+    + _Q
+    + rb")\s*"
+    rb"(?:/>|>(.*?)</" + _P + rb"trkpt\s*>)",
+    re.S,
+)
+_GPX_TRKPT_OPEN = re.compile(rb"<" + _P + rb"trkpt[\s/>]")
+_GPX_TIME = re.compile(rb"<" + _P + rb"time\s*>\s*([^<]*?)\s*</")
+_GPX_ROOT = re.compile(rb"<" + _P + rb"gpx[\s>]")
+_GPX_BLOCK = 8 << 20
+
+
+def _gpx_cut(block: bytes) -> int:
+    """End of the last complete trkpt in block (0 if none): the rest waits for more bytes."""
+    k = block.rfind(b"trkpt")
+    while k >= 0:
+        lt = block.rfind(b"<", 0, k)
+        gt = block.find(b">", k)
+        if lt < 0:
+            return 0
+        if gt < 0:
+            return lt
+        if block[lt + 1 : lt + 2] == b"/" or block[gt - 1 : gt] == b"/":
+            return gt + 1
+        return lt
+    return 0
+
+
+def _iter_gpx_fast(fileobj: IO[bytes]) -> Iterator[PointChunk]:
+    """Regex scan of a document the expat gate proved well-formed, entity-free and plain.
+
+    findall runs in C over 8 MB blocks; a count of trkpt tags per block guards against any
+    construct the pattern does not understand (then the caller falls back to the tree parser).
+    """
+    seg_no = -1
+    n = 0
+    carry = b""
+    saw_gpx = False
+    while True:
+        more = fileobj.read(_GPX_BLOCK)
+        block = carry + more
+        if not block:
+            break
+        cut = len(block) if not more else _gpx_cut(block)
+        if more and cut == 0:
+            carry = block
+            continue
+        body, carry = block[:cut], block[cut:]
+        if not saw_gpx and _GPX_ROOT.search(body):
+            saw_gpx = True
+        tokens = _GPX_TOKEN.findall(body)
+        points = [tk for tk in tokens if not tk[0]]
+        if len(points) != len(_GPX_TRKPT_OPEN.findall(body)):
+            raise _FastPathMismatch
+        if not points:
+            seg_no += len(tokens)
+            if not more:
+                break
+            continue
+        is_seg = np.fromiter((bool(tk[0]) for tk in tokens), dtype=bool, count=len(tokens))
+        segs = seg_no + np.cumsum(is_seg)
+        seg_no = int(segs[-1])
+        pt_segs = np.maximum(segs[~is_seg], 0).tolist()
+        lats = [(tk[1] or tk[4]).decode() for tk in points]
+        lons = [(tk[2] or tk[3]).decode() for tk in points]
+        times = [m.group(1).decode() if (m := _GPX_TIME.search(tk[5])) else None for tk in points]
+        refs = list(range(n + 1, n + len(points) + 1))
+        n += len(points)
+        yield _chunk(times, lats, lons, pt_segs, refs, RefKind.POINT)
+        if not more:
+            break
+    if not saw_gpx:
+        raise TrackRejected(_("这不是 GPX 文件：缺少 <gpx> 根元素。"), 422, code="not_a_track")
+
+
 def iter_gpx(fileobj: IO[bytes]) -> Iterator[PointChunk]:
-    """GPX 1.0 / 1.1: every trkpt of every trk/trkseg; waypoints, routes and extensions ignored."""
+    """GPX 1.0 / 1.1: every trkpt of every trk/trkseg; waypoints, routes and extensions ignored.
+
+    Plain files take the C-speed regex path; anything unusual takes the ElementTree path.
+    """
+    if refuse_unsafe_xml(fileobj):
+        # A _FastPathMismatch propagates: read_points restarts with the tree parser.
+        yield from _iter_gpx_fast(fileobj)
+        return
+    fileobj.seek(0)
+    yield from _iter_gpx_tree(fileobj, gated=True)
+
+
+def _iter_gpx_tree(fileobj: IO[bytes], gated: bool = False) -> Iterator[PointChunk]:
     lats: list[str | None] = []
     lons: list[str | None] = []
     times: list[str | None] = []
@@ -278,7 +396,7 @@ def iter_gpx(fileobj: IO[bytes]) -> Iterator[PointChunk]:
     n = 0
     seg_el = None
     saw_gpx = False
-    for event, el in _xml_events(fileobj):
+    for event, el in _xml_events(fileobj, gated=gated):
         tag = el.tag
         if event == "start":
             if tag.endswith("trkseg") and _local(tag) == "trkseg":
@@ -642,7 +760,11 @@ def read_points(
     naive_tz: str = "UTC",
 ) -> RawPoints:
     """All points of a file as flat arrays (chunks concatenated; ~40 bytes a point)."""
-    chunks = list(iter_chunks(fileobj, fmt, columns=columns, naive_tz=naive_tz))
+    try:
+        chunks = list(iter_chunks(fileobj, fmt, columns=columns, naive_tz=naive_tz))
+    except _FastPathMismatch:
+        fileobj.seek(0)
+        chunks = list(_iter_gpx_tree(fileobj, gated=True))
     kind = RefKind.LINE if fmt in (TrackFormat.CSV, TrackFormat.PLT) else RefKind.POINT
     if not chunks:
         empty = np.empty(0)
