@@ -36,6 +36,7 @@ from patrols.models import Steward  # noqa: E402
 from patrols.simulate import simulate_pair_day, write_gpx  # noqa: E402
 
 ORIGIN = (116.31, 40.00)
+REPEATS = 3
 
 
 def street_grid(n: int = 6, spacing_deg: float = 0.001) -> list[list[tuple[float, float]]]:
@@ -157,25 +158,28 @@ def main() -> None:
             return
         folder = Path(tmp)
         files = make_files(folder, args.files)
-        n_raw, t_raw = raw_copy([tr for _, tr in files])
-
-        steward = setup_steward()
-        try:
-            half = len(files) // 2
-            t0 = time.perf_counter()
-            n_ing = 0
-            rss_half = 0.0
-            for i, (path, _tr) in enumerate(files):
-                with path.open("rb") as fh:
-                    n_ing += ingest_file(fh, filename=path.name, steward=steward).report[
-                        "points_out"
-                    ]
-                if i + 1 == half:
-                    rss_half = rss_mb()
-            t_ing = time.perf_counter() - t0
-            rss_all = rss_mb()
-        finally:
-            teardown(steward)
+        # Best of REPEATS for both paths: the cluster is shared, single runs are noisy.
+        n_raw, t_raw = min(
+            (raw_copy([tr for _, tr in files]) for _ in range(REPEATS)), key=lambda r: r[1]
+        )
+        t_ing = float("inf")
+        for _rep in range(REPEATS):
+            steward = setup_steward()
+            try:
+                half = len(files) // 2
+                t0 = time.perf_counter()
+                n_ing = 0
+                for i, (path, _tr) in enumerate(files):
+                    with path.open("rb") as fh:
+                        n_ing += ingest_file(fh, filename=path.name, steward=steward).report[
+                            "points_out"
+                        ]
+                    if i + 1 == half:
+                        rss_half = rss_mb()
+                t_ing = min(t_ing, time.perf_counter() - t0)
+                rss_all = rss_mb()
+            finally:
+                teardown(steward)
 
         big = folder / "large.gpx"
         big_points = make_large_gpx(big, args.large_mb)
@@ -194,7 +198,9 @@ def main() -> None:
         )
 
     raw_rate, ing_rate = n_raw / t_raw, n_ing / t_ing
-    print(f"Track ingest benchmark ({args.files} simulated GPX files, 1–5 s sampling, ~2 h each)")
+    print(
+        f"Track ingest benchmark ({args.files} simulated GPX files, 1–5 s sampling, ~2 h each; best of {REPEATS})"
+    )
     print(f"{'path':<34}{'points':>10}{'seconds':>10}{'points/s':>12}")
     print(f"{'raw COPY (numpy text → COPY)':<34}{n_raw:>10}{t_raw:>10.2f}{raw_rate:>12.0f}")
     print(f"{'ingest (parse → clean → COPY)':<34}{n_ing:>10}{t_ing:>10.2f}{ing_rate:>12.0f}")

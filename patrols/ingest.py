@@ -70,6 +70,11 @@ def _office_area(steward: Steward) -> shapely.Geometry | None:
     return shapely.from_wkb(bytes(geom.wkb)) if geom else None
 
 
+def _float_array_literal(values: np.ndarray) -> str:
+    """A float8[] text literal built in one formatting call (psycopg's list dumper is per item)."""
+    return "{" + ("%.3f," * values.size)[:-1] % tuple(values.tolist()) + "}"
+
+
 def _copy_tracks(tracks: list[CleanTrack], upload: TrackUpload, source_crs: str) -> list[int]:
     now = timezone.now()
     with connection.cursor() as cur:
@@ -86,7 +91,7 @@ def _copy_tracks(tracks: list[CleanTrack], upload: TrackUpload, source_crs: str)
                         datetime.fromtimestamp(float(tr.t[0]), tz=UTC),
                         datetime.fromtimestamp(float(tr.t[-1]), tz=UTC),
                         shapely.to_wkb(line, hex=True, include_srid=True),
-                        np.round(tr.t, 3).tolist(),
+                        _float_array_literal(tr.t),
                         tr.point_count,
                         tr.length_m,
                         source_crs,

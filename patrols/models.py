@@ -20,14 +20,22 @@ class Steward(models.Model):
         RESIGNED = "resigned", _("已辞任")
         DISMISSED = "dismissed", _("已解聘")
 
-    street_office = models.ForeignKey(StreetOffice, on_delete=models.CASCADE, related_name="stewards")
+    street_office = models.ForeignKey(
+        StreetOffice, on_delete=models.CASCADE, related_name="stewards"
+    )
     community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="stewards")
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="steward"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="steward",
     )
     name = models.CharField(_("姓名"), max_length=50)
     phone = models.CharField(_("联系电话"), max_length=20, blank=True, default="")
-    status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.APPLIED)
+    status = models.CharField(
+        _("状态"), max_length=20, choices=Status.choices, default=Status.APPLIED
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -70,7 +78,9 @@ class PairMember(models.Model):
         constraints = [
             # A steward is in at most one current pair; history rows have left_on set.
             models.UniqueConstraint(
-                fields=["steward"], condition=models.Q(left_on__isnull=True), name="one_current_pair_per_steward"
+                fields=["steward"],
+                condition=models.Q(left_on__isnull=True),
+                name="one_current_pair_per_steward",
             ),
         ]
 
@@ -96,7 +106,9 @@ class TrackUpload(models.Model):
         BD09 = "bd09", _("BD-09（百度）")
 
     steward = models.ForeignKey(Steward, on_delete=models.CASCADE, related_name="track_uploads")
-    street_office = models.ForeignKey(StreetOffice, on_delete=models.CASCADE, related_name="track_uploads")
+    street_office = models.ForeignKey(
+        StreetOffice, on_delete=models.CASCADE, related_name="track_uploads"
+    )
     sha256 = models.CharField(_("SHA-256"), max_length=64)
     original_filename = models.CharField(_("原始文件名"), max_length=255)
     file = models.FileField(_("原始文件"), upload_to=_track_upload_path, max_length=255)
@@ -116,7 +128,9 @@ class TrackUpload(models.Model):
         verbose_name_plural = _("轨迹上传")
         ordering = ["-created_at"]
         constraints = [
-            models.UniqueConstraint(fields=["steward", "sha256"], name="trackupload_unique_file_per_steward"),
+            models.UniqueConstraint(
+                fields=["steward", "sha256"], name="trackupload_unique_file_per_steward"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -139,8 +153,12 @@ class Track(models.Model):
     times = ArrayField(models.FloatField(), verbose_name=_("各点时间（UTC 纪元秒）"))
     point_count = models.PositiveIntegerField(_("点数"))
     length_m = models.FloatField(_("长度（米）"))
-    source_crs = models.CharField(_("原坐标系"), max_length=10, choices=TrackUpload.SourceCRS.choices)
-    flags = ArrayField(models.CharField(max_length=30), default=list, blank=True, verbose_name=_("标记"))
+    source_crs = models.CharField(
+        _("原坐标系"), max_length=10, choices=TrackUpload.SourceCRS.choices
+    )
+    flags = ArrayField(
+        models.CharField(max_length=30), default=list, blank=True, verbose_name=_("标记")
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -152,8 +170,12 @@ class Track(models.Model):
             models.Index(fields=["street_office", "started_at"], name="track_office_time"),
         ]
         constraints = [
-            models.CheckConstraint(condition=models.Q(ended_at__gte=models.F("started_at")), name="track_time_order"),
-            models.CheckConstraint(condition=models.Q(point_count__gte=2), name="track_at_least_two_points"),
+            models.CheckConstraint(
+                condition=models.Q(ended_at__gte=models.F("started_at")), name="track_time_order"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(point_count__gte=2), name="track_at_least_two_points"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -145,8 +145,13 @@ def _far_outside(
     ky = EARTH_RADIUS_M * np.pi / 180
     local = shapely.transform(area, lambda xy: (xy - [c.x, c.y]) * [kx, ky])
     shapely.prepare(local)
-    pts = shapely.points((lon - c.x) * kx, (lat - c.y) * ky)
-    return ~shapely.dwithin(local, pts, far_m)
+    x, y = (lon - c.x) * kx, (lat - c.y) * ky
+    # Most fixes are inside the office: test those without building point geometries.
+    far = ~shapely.contains_xy(local, x, y)
+    if far.any():
+        outside = np.flatnonzero(far)
+        far[outside] = ~shapely.dwithin(local, shapely.points(x[outside], y[outside]), far_m)
+    return far
 
 
 def _sustained_speed(

@@ -95,3 +95,16 @@ def test_points_split_across_read_blocks(monkeypatch) -> None:
     )
     fast, tree = both(data)
     assert fast.size == 41 and same(fast, tree)
+
+
+def test_simulator_layout_takes_the_strict_pattern_and_agrees() -> None:
+    from datetime import date
+
+    from patrols.simulate import gpx_bytes, simulate_pair_day
+
+    lines = [[(116.31, 40.0), (116.315, 40.0)], [(116.315, 40.0), (116.315, 40.004)]]
+    data = gpx_bytes(simulate_pair_day(lines, date(2024, 5, 1), seed=2)["a"])
+    body = data[data.index(b"<trkseg>") :]
+    assert len(tf._GPX_STRICT.findall(body)) == len(tf._GPX_OPENINGS.findall(body))
+    fast, tree = both(data)
+    assert fast.size > 1000 and same(fast, tree)
