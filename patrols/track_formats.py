@@ -120,6 +120,17 @@ def detect_format(filename: str, head: bytes) -> TrackFormat:
 _TZ_SUFFIX = re.compile(r"(?:Z|[+-]\d\d:?\d\d)$", re.IGNORECASE)
 
 
+def _parse_utc_z(values: list[Any]) -> np.ndarray | None:
+    """The common case (every time 'YYYY-MM-DDTHH:MM:SS[.fff]Z') parsed by numpy in C; else None."""
+    try:
+        if not all(v[-1] == "Z" for v in values):
+            return None
+        stamps = np.array([v[:-1] for v in values], dtype="datetime64[us]")
+    except (TypeError, ValueError, IndexError):
+        return None
+    return stamps.astype(np.int64) / 1e6
+
+
 def parse_times(
     values: list[Any], refs: list[int], ref_kind: RefKind, naive_tz: str = "UTC"
 ) -> np.ndarray:
@@ -132,6 +143,10 @@ def parse_times(
     idx = [i for i, v in enumerate(values) if v not in (None, "")]
     if not idx:
         return out
+    if len(idx) == len(values):
+        fast = _parse_utc_z(values)
+        if fast is not None:
+            return fast
     strings = pd.Series([str(values[i]).strip() for i in idx])
     aware = strings.str.endswith(("Z", "z"))
     if not aware.all():
