@@ -337,7 +337,7 @@ _GPX_STRICT = re.compile(
 )
 _GPX_TIME = re.compile(rb"<" + _P + rb"time\s*>\s*([^<]*?)\s*</")
 _GPX_ROOT = re.compile(rb"<" + _P + rb"gpx[\s>]")
-_GPX_BLOCK = 8 << 20
+_GPX_BLOCK = 4 << 20
 
 
 def _gpx_cut(block: bytes) -> int:

@@ -304,3 +304,34 @@ def test_failure_while_storing_removes_the_saved_original(client, settings, monk
         post(client, gpx(walk()))
     assert not TrackUpload.objects.exists() and not Track.objects.exists()
     assert not [p for p in settings.MEDIA_ROOT.rglob("*") if p.is_file()]
+
+
+def test_kml_timed_placemarks_form_one_track(client) -> None:
+    marks = "".join(
+        f"<Placemark><TimeStamp><when>2024-05-01T01:00:{i * 5:02d}Z</when></TimeStamp>"
+        f"<Point><coordinates>{116.31 + i * 0.0001},40.0,0</coordinates></Point></Placemark>"
+        for i in range(8)
+    )
+    kml = f'<?xml version="1.0"?><kml xmlns="http://www.opengis.net/kml/2.2"><Document>{marks}</Document></kml>'
+    resp = post(client, kml.encode(), name="points.kml")
+    assert resp.status_code == 201, resp.content
+    assert Track.objects.get().point_count == 8
+
+
+def test_kml_linestring_without_times_is_rejected(client) -> None:
+    line = " ".join(f"{116.31 + i * 0.0001},40.0,0" for i in range(8))
+    kml = f'<?xml version="1.0"?><kml xmlns="http://www.opengis.net/kml/2.2"><Placemark><LineString><coordinates>{line}</coordinates></LineString></Placemark></kml>'
+    assert_rejected(post(client, kml.encode(), name="line.kml"), 422, "没有时间", "8 个点")
+
+
+def test_geolife_plt_upload(client) -> None:
+    rows = [
+        f"40.0,{116.31 + i * 0.0001:.6f},0,150,39745.0,2008-10-24,02:{i:02d}:00" for i in range(10)
+    ]
+    plt = (
+        "Geolife trajectory\nWGS 84\nAltitude is in Feet\nReserved 3\n0,2,255,My Track,0,0,2,8421376\n0\n"
+        + "\n".join(rows)
+    )
+    resp = post(client, plt.encode(), name="x.plt")
+    assert resp.status_code == 201, resp.content
+    assert resp.json()["upload"]["format"] == "plt" and Track.objects.get().point_count == 10
