@@ -378,15 +378,24 @@ def _iter_gpx_fast(fileobj: IO[bytes]) -> Iterator[PointChunk]:
         body, carry = block[:cut], block[cut:]
         if not saw_gpx and _GPX_ROOT.search(body):
             saw_gpx = True
-        openings = _GPX_OPENINGS.findall(body)
-        n_segs = sum(1 for o in openings if o.startswith(b"trkseg"))
         tokens = _GPX_STRICT.findall(body)
-        if len(tokens) == len(openings) and sum(1 for tk in tokens if tk[0]) == n_segs:
+        n_segs = body.count(b"<trkseg")
+        # bytes.count runs at memory speed; prefixed tags would be invisible to it, so they
+        # (and any other layout) send the block to the general pattern.
+        strict = (
+            b":trkpt" not in body
+            and b":trkseg" not in body
+            and len(tokens) == n_segs + body.count(b"<trkpt")
+            and sum(1 for tk in tokens if tk[0]) == n_segs
+        )
+        if strict:
             points = [tk for tk in tokens if not tk[0]]
             lats = [tk[1].decode() for tk in points]
             lons = [tk[2].decode() for tk in points]
             times: list[str | None] = [tk[3].decode() for tk in points]
         else:
+            openings = _GPX_OPENINGS.findall(body)
+            n_segs = sum(1 for o in openings if o.startswith(b"trkseg"))
             tokens = _GPX_TOKEN.findall(body)
             points = [tk for tk in tokens if not tk[0]]
             if len(tokens) != len(openings) or len(points) != len(openings) - n_segs:
