@@ -90,7 +90,9 @@ def _copy_tracks(tracks: list[CleanTrack], upload: TrackUpload, source_crs: str)
                         upload.pk,
                         datetime.fromtimestamp(float(tr.t[0]), tz=UTC),
                         datetime.fromtimestamp(float(tr.t[-1]), tz=UTC),
-                        shapely.to_wkb(line, hex=True, include_srid=True),
+                        shapely.to_wkb(
+                            line, include_srid=True
+                        ).hex(),  # GEOS hex writer is 6x slower
                         _float_array_literal(tr.t),
                         tr.point_count,
                         tr.length_m,
