@@ -122,3 +122,15 @@ def test_upload_page_renders_and_accepts_a_file() -> None:
     assert resp.status_code == 200 and "上传成功" in resp.content.decode()
     bad = c.post("/tracks/upload/", {"file": SimpleUploadedFile("t.gpx", b""), "crs": "wgs84"})
     assert bad.status_code == 400 and "文件为空" in bad.content.decode()
+
+
+def test_simulated_vehicle_ride_is_flagged_and_outside_walk_is_kept() -> None:
+    office = f.office()
+    s = f.steward(office)
+    ride = simulate_pair_day(LINES, date(2024, 5, 1), scenario="vehicle", seed=4)["a"]
+    res = store(s, gpx_bytes(ride))
+    assert any("vehicle_speed" in t.flags for t in Track.objects.filter(id__in=res.track_ids))
+    away = simulate_pair_day(LINES, date(2024, 5, 2), scenario="outside", seed=4)["a"]
+    res = store(s, gpx_bytes(away), "away.gpx")
+    # 1.5 km beyond the claimed alleys is still within 5 km of the office: stored for the rule.
+    assert res.report["far_outside"] == 0 and res.report["points_out"] > 1000
