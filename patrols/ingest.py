@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import IO
 
 import numpy as np
@@ -40,8 +41,12 @@ def max_upload_bytes() -> int:
 class IngestResult:
     upload: TrackUpload
     duplicate: bool
-    track_ids: list[int] = field(default_factory=list)
     report: dict = field(default_factory=dict)
+
+    @cached_property
+    def track_ids(self) -> list[int]:
+        # Asked for only by callers that show the tracks: bulk ingest saves the round trip.
+        return list(self.upload.tracks.order_by("started_at").values_list("id", flat=True))
 
 
 def _size_and_checksum(fileobj: IO[bytes], limit: int) -> tuple[int, str, bytes]:
@@ -75,36 +80,28 @@ def _float_array_literal(values: np.ndarray) -> str:
     return "{" + ("%.3f," * values.size)[:-1] % tuple(values.tolist()) + "}"
 
 
-def _copy_tracks(tracks: list[CleanTrack], upload: TrackUpload, source_crs: str) -> list[int]:
+def _copy_tracks(tracks: list[CleanTrack], upload: TrackUpload, source_crs: str) -> None:
     now = timezone.now()
-    with connection.cursor() as cur:
-        with cur.cursor.copy(COPY_TRACKS) as copy:
-            for tr in tracks:
-                line = shapely.set_srid(
-                    shapely.linestrings(np.column_stack([tr.lon, tr.lat])), 4326
+    with connection.cursor() as cur, cur.cursor.copy(COPY_TRACKS) as copy:
+        for tr in tracks:
+            line = shapely.set_srid(shapely.linestrings(np.column_stack([tr.lon, tr.lat])), 4326)
+            copy.write_row(
+                (
+                    upload.steward_id,
+                    upload.street_office_id,
+                    upload.pk,
+                    datetime.fromtimestamp(float(tr.t[0]), tz=UTC),
+                    datetime.fromtimestamp(float(tr.t[-1]), tz=UTC),
+                    # bytes.hex(): GEOS's own hex writer is ~6x slower.
+                    shapely.to_wkb(line, include_srid=True).hex(),
+                    _float_array_literal(tr.t),
+                    tr.point_count,
+                    tr.length_m,
+                    source_crs,
+                    tr.flags,
+                    now,
                 )
-                copy.write_row(
-                    (
-                        upload.steward_id,
-                        upload.street_office_id,
-                        upload.pk,
-                        datetime.fromtimestamp(float(tr.t[0]), tz=UTC),
-                        datetime.fromtimestamp(float(tr.t[-1]), tz=UTC),
-                        shapely.to_wkb(
-                            line, include_srid=True
-                        ).hex(),  # GEOS hex writer is 6x slower
-                        _float_array_literal(tr.t),
-                        tr.point_count,
-                        tr.length_m,
-                        source_crs,
-                        tr.flags,
-                        now,
-                    )
-                )
-        cur.execute(
-            "SELECT id FROM patrols_track WHERE upload_id = %s ORDER BY started_at", [upload.pk]
-        )
-        return [r[0] for r in cur.fetchall()]
+            )
 
 
 def ingest_file(
@@ -134,12 +131,7 @@ def ingest_file(
 
     existing = TrackUpload.objects.filter(steward=steward, sha256=sha256).first()
     if existing is not None:
-        return IngestResult(
-            existing,
-            True,
-            list(existing.tracks.values_list("id", flat=True)),
-            existing.cleaning_report,
-        )
+        return IngestResult(existing, True, existing.cleaning_report)
 
     if fmt:
         try:
@@ -178,23 +170,18 @@ def ingest_file(
             upload.file.save(sha256, File(fileobj), save=False)
             stored_name = upload.file.name
             upload.save()
-            track_ids = _copy_tracks(tracks, upload, source_crs.value)
+            _copy_tracks(tracks, upload, source_crs.value)
     except IntegrityError:
         # The same file arrived twice at once: the other request stored it.
         _delete_stored(upload, stored_name)
         existing = TrackUpload.objects.filter(steward=steward, sha256=sha256).first()
         if existing is None:
             raise
-        return IngestResult(
-            existing,
-            True,
-            list(existing.tracks.values_list("id", flat=True)),
-            existing.cleaning_report,
-        )
+        return IngestResult(existing, True, existing.cleaning_report)
     except BaseException:
         _delete_stored(upload, stored_name)
         raise
-    return IngestResult(upload, False, track_ids, report_dict)
+    return IngestResult(upload, False, report_dict)
 
 
 def _delete_stored(upload: TrackUpload, name: str | None) -> None:
