@@ -37,7 +37,11 @@ def load_points(steward_ids: Iterable[int], start: datetime, end: datetime) -> d
 
     Returns {steward_id: (t epoch seconds UTC, lon, lat)} with an entry (possibly empty) for every
     requested steward. All of a steward's tracks overlapping the window are concatenated.
+    Naive datetimes are read in TIME_ZONE (the local day), as Django does.
     """
+    zone = ZoneInfo(settings.TIME_ZONE)
+    start = start if start.tzinfo else start.replace(tzinfo=zone)
+    end = end if end.tzinfo else end.replace(tzinfo=zone)
     ids = sorted({int(i) for i in steward_ids})
     result: dict[int, Points] = {i: _empty() for i in ids}
     if not ids:

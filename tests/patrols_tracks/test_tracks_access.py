@@ -134,3 +134,10 @@ def test_simulated_vehicle_ride_is_flagged_and_outside_walk_is_kept() -> None:
     res = store(s, gpx_bytes(away), "away.gpx")
     # 1.5 km beyond the claimed alleys is still within 5 km of the office: stored for the rule.
     assert res.report["far_outside"] == 0 and res.report["points_out"] > 1000
+
+
+def test_load_points_reads_naive_bounds_as_local_time() -> None:
+    s = f.steward(f.office())
+    store(s, gpx(walk(20, start="2024-05-01T01:00")))  # 09:00 local
+    got = load_points([s.pk], datetime(2024, 5, 1, 9, 1), datetime(2024, 5, 1, 10, 0))[s.pk][0]
+    assert got.size == 14 and got[0] == datetime(2024, 5, 1, 1, 1, tzinfo=UTC).timestamp()
