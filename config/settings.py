@@ -151,3 +151,7 @@ LOGGING = {
 # GeoDjango's own GDAL (Debian 12 ships 3.6) only parses our trusted SRIDs; user files are read by
 # pyogrio's bundled GDAL instead.
 SILENCED_SYSTEM_CHECKS = ["gis.W001"]
+
+# GPS track uploads (patrols.ingest): size limit and cleaning thresholds (see patrols/track_cleaning.py).
+ALLEY_MAX_UPLOAD_BYTES = env_int("ALLEY_MAX_UPLOAD_BYTES", 50 * 1024 * 1024)
+ALLEY_TRACK_CLEANING: dict[str, float] = {}

@@ -12,6 +12,7 @@ urlpatterns = [
     path("api/patrols/", include("patrols.api.urls")),
     path("api/grids/", include("grids.api.urls")),
     path("api/auth/token/", obtain_auth_token, name="api-token"),
+    path("api/tracks/", include("patrols.api.track_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]
@@ -19,6 +20,7 @@ urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("plan/", include("grids.urls")),
+    path("tracks/", include("patrols.track_urls")),
     path("", include("geo.urls")),
     prefix_default_language=False,
 )

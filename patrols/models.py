@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.gis.db import models as gis_models
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -187,3 +189,100 @@ class ProgrammeSettings(models.Model):
         """The office's settings, or unsaved defaults (no write on read)."""
         found = cls.objects.filter(street_office_id=street_office_id).first()
         return found or cls(street_office_id=street_office_id)
+
+
+def _track_upload_path(instance: TrackUpload, filename: str) -> str:
+    # Content-addressed: the checksum names the file, so the same bytes are never stored twice.
+    return f"tracks/{instance.sha256[:2]}/{instance.sha256}"
+
+
+class TrackUpload(models.Model):
+    """The original uploaded file, kept for audit with its checksum and the cleaning report."""
+
+    class Format(models.TextChoices):
+        GPX = "gpx", "GPX"
+        KML = "kml", "KML"
+        GEOJSON = "geojson", "GeoJSON"
+        CSV = "csv", "CSV"
+        PLT = "plt", "GeoLife PLT"
+
+    class SourceCRS(models.TextChoices):
+        WGS84 = "wgs84", "WGS-84"
+        GCJ02 = "gcj02", _("GCJ-02（高德/腾讯/微信）")
+        BD09 = "bd09", _("BD-09（百度）")
+
+    steward = models.ForeignKey(Steward, on_delete=models.CASCADE, related_name="track_uploads")
+    street_office = models.ForeignKey(
+        StreetOffice, on_delete=models.CASCADE, related_name="track_uploads"
+    )
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    original_filename = models.CharField(_("原始文件名"), max_length=255)
+    file = models.FileField(_("原始文件"), upload_to=_track_upload_path, max_length=255)
+    size_bytes = models.BigIntegerField(_("文件大小"))
+    format = models.CharField(_("格式"), max_length=10, choices=Format.choices)
+    source_crs = models.CharField(
+        _("坐标系"), max_length=10, choices=SourceCRS.choices, default=SourceCRS.WGS84
+    )
+    cleaning_report = models.JSONField(_("清洗报告"), default=dict)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("轨迹上传")
+        verbose_name_plural = _("轨迹上传")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["steward", "sha256"], name="trackupload_unique_file_per_steward"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.steward} · {self.original_filename}"
+
+
+class Track(models.Model):
+    """One continuous patrol track in WGS-84 with a UTC time for every vertex.
+
+    `geom` is a 2-D line and `times[i]` is the epoch second (UTC) of vertex i; see
+    docs/design/tracks.md for why this and not LINESTRING M or a point table.
+    """
+
+    steward = models.ForeignKey(Steward, on_delete=models.CASCADE, related_name="tracks")
+    street_office = models.ForeignKey(StreetOffice, on_delete=models.CASCADE, related_name="tracks")
+    upload = models.ForeignKey(TrackUpload, on_delete=models.CASCADE, related_name="tracks")
+    started_at = models.DateTimeField(_("开始时间"))
+    ended_at = models.DateTimeField(_("结束时间"))
+    geom = gis_models.LineStringField(_("轨迹"), srid=4326)
+    times = ArrayField(models.FloatField(), verbose_name=_("各点时间（UTC 纪元秒）"))
+    point_count = models.PositiveIntegerField(_("点数"))
+    length_m = models.FloatField(_("长度（米）"))
+    source_crs = models.CharField(
+        _("原坐标系"), max_length=10, choices=TrackUpload.SourceCRS.choices
+    )
+    flags = ArrayField(
+        models.CharField(max_length=30), default=list, blank=True, verbose_name=_("标记")
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("巡查轨迹")
+        verbose_name_plural = _("巡查轨迹")
+        ordering = ["steward", "started_at"]
+        indexes = [
+            models.Index(fields=["steward", "started_at"], name="track_steward_time"),
+            models.Index(fields=["street_office", "started_at"], name="track_office_time"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ended_at__gte=models.F("started_at")), name="track_time_order"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(point_count__gte=2), name="track_at_least_two_points"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.steward} {self.started_at:%Y-%m-%d %H:%M} ({self.point_count})"

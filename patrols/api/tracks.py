@@ -1,0 +1,188 @@
+"""Track upload (multipart, for phone apps), list and detail."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework_gis.fields import GeometryField
+
+from patrols.ingest import IngestResult, TrackRejected, ingest_file, max_upload_bytes
+from patrols.models import Steward, Track, TrackUpload
+from patrols.track_access import track_access_can_upload_for, track_access_visible_tracks
+from patrols.track_formats import parse_column_mapping
+from patrols.tracks import local_day_bounds
+
+
+class TrackSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Track
+        fields = [
+            "id",
+            "steward",
+            "upload",
+            "started_at",
+            "ended_at",
+            "point_count",
+            "length_m",
+            "source_crs",
+            "flags",
+        ]
+
+
+class TrackDetailSerializer(TrackSummarySerializer):
+    geom = GeometryField(precision=7)
+    times = serializers.ListField(child=serializers.FloatField())
+
+    class Meta(TrackSummarySerializer.Meta):
+        fields = [*TrackSummarySerializer.Meta.fields, "geom", "times"]
+
+
+class UploadSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = TrackUpload
+        fields = [
+            "id",
+            "steward",
+            "original_filename",
+            "sha256",
+            "size_bytes",
+            "format",
+            "source_crs",
+            "cleaning_report",
+            "created_at",
+        ]
+
+
+class UploadRequestSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="GPX / KML / GeoJSON / CSV / GeoLife PLT")
+    steward = serializers.IntegerField(required=False, help_text="默认：当前用户本人")
+    crs = serializers.ChoiceField(
+        choices=["wgs84", "gcj02", "bd09"], required=False, default="wgs84"
+    )
+    format = serializers.CharField(required=False, allow_blank=True)
+    columns = serializers.CharField(
+        required=False, allow_blank=True, help_text="CSV 列映射，如 lat=纬度,lon=经度,time=时间"
+    )
+
+
+def _error(message: str, http_status: int, code: str) -> Response:
+    return Response({"detail": message, "code": code}, status=http_status)
+
+
+def upload_response(result: IngestResult) -> Response:
+    tracks = Track.objects.filter(id__in=result.track_ids).order_by("started_at")
+    body = {
+        "duplicate": result.duplicate,
+        "upload": UploadSerializer(result.upload).data,
+        "tracks": TrackSummarySerializer(tracks, many=True).data,
+    }
+    if result.duplicate:
+        body["detail"] = _("该文件已上传过（%(when)s），未重复保存。") % {
+            "when": result.upload.created_at.strftime("%Y-%m-%d %H:%M")
+        }
+    return Response(
+        body, status=status.HTTP_200_OK if result.duplicate else status.HTTP_201_CREATED
+    )
+
+
+def resolve_steward(request, steward_id: int | str | None) -> Steward | Response:
+    if steward_id in (None, ""):
+        steward = Steward.objects.filter(user=request.user).select_related("street_office").first()
+        if steward is None:
+            return _error(
+                _("当前账号不是小巷管家，请指定要代为上传的管家（steward）。"),
+                400,
+                "steward_required",
+            )
+    else:
+        steward = Steward.objects.filter(pk=steward_id).select_related("street_office").first()
+        if steward is None:
+            return _error(
+                _("管家编号 %(id)s 不存在。") % {"id": steward_id}, 404, "steward_not_found"
+            )
+    if not track_access_can_upload_for(request.user, steward):
+        return _error(
+            _(
+                "您不能为“%(name)s”上传轨迹：只能上传本人或同组搭档的轨迹，街道工作人员可代本街道管家上传。"
+            )
+            % {"name": steward.name},
+            403,
+            "not_your_pair",
+        )
+    return steward
+
+
+class TrackUploadView(APIView):
+    permission_classes = [IsAuthenticated]
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(
+        request={"multipart/form-data": UploadRequestSerializer}, responses={201: None, 200: None}
+    )
+    def post(self, request: Request) -> Response:
+        upload = request.FILES.get("file")
+        if upload is None:
+            return _error(_("请选择要上传的轨迹文件（字段名 file）。"), 400, "file_required")
+        if upload.size > max_upload_bytes():
+            return _error(
+                _("文件超过 %(mb).0f MB 的上限，请按天分开导出后再上传。")
+                % {"mb": max_upload_bytes() / 1024 / 1024},
+                413,
+                "too_large",
+            )
+        steward = resolve_steward(request, request.data.get("steward"))
+        if isinstance(steward, Response):
+            return steward
+        try:
+            result = ingest_file(
+                upload,
+                filename=upload.name or "upload",
+                steward=steward,
+                uploaded_by=request.user,
+                crs=request.data.get("crs") or "wgs84",
+                fmt=request.data.get("format") or None,
+                columns=parse_column_mapping(request.data.get("columns")),
+            )
+        except TrackRejected as exc:
+            return _error(exc.message, exc.http_status, exc.code)
+        return upload_response(result)
+
+
+class TrackListView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=TrackSummarySerializer(many=True))
+    def get(self, request: Request) -> Response:
+        qs = track_access_visible_tracks(request.user).order_by("steward_id", "started_at")
+        if sid := request.query_params.get("steward"):
+            qs = qs.filter(steward_id=sid)
+        if day := request.query_params.get("day"):
+            try:
+                start, end = local_day_bounds(date.fromisoformat(day))
+            except ValueError:
+                return _error(_("日期格式应为 YYYY-MM-DD。"), 400, "bad_day")
+            # Overlap: a track crossing midnight is listed on both local days.
+            qs = qs.filter(started_at__lt=end, ended_at__gte=start)
+        qs = qs.defer("geom", "times")
+        paginator = LimitOffsetPagination()
+        page = paginator.paginate_queryset(qs, request, view=self)
+        return paginator.get_paginated_response(TrackSummarySerializer(page, many=True).data)
+
+
+class TrackDetailView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=TrackDetailSerializer)
+    def get(self, request: Request, pk: int) -> Response:
+        track = get_object_or_404(track_access_visible_tracks(request.user), pk=pk)
+        return Response(TrackDetailSerializer(track).data)

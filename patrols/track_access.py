@@ -1,0 +1,41 @@
+"""Who may upload and see raw GPS tracks (office scoping comes from geo.tenancy).
+
+- A steward uploads their own tracks, or their current partner's (one phone died, the other
+  uploads both); planners and supervisors of the steward's street office upload on their behalf.
+- A steward sees their own tracks; supervisors of the street office see all of its tracks;
+  nobody else, superusers included (raw tracks reveal where people live and walk: never public).
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from geo.models import Membership
+from geo.tenancy import offices_for
+from patrols.models import PairMember, Steward, Track
+
+UPLOAD_FOR_OTHERS_ROLES = (Membership.Role.PLANNER, Membership.Role.SUPERVISOR)
+SEE_ALL_ROLES = (Membership.Role.SUPERVISOR,)
+
+
+def track_access_can_upload_for(user, steward: Steward) -> bool:
+    if not user.is_authenticated:
+        return False
+    if steward.user_id == user.id:
+        return True
+    if steward.street_office_id in offices_for(user, UPLOAD_FOR_OTHERS_ROLES):
+        return True
+    partner_pairs = PairMember.objects.filter(steward__user=user, left_on__isnull=True).values(
+        "pair_id"
+    )
+    return PairMember.objects.filter(
+        pair_id__in=partner_pairs, steward=steward, left_on__isnull=True
+    ).exists()
+
+
+def track_access_visible_tracks(user) -> QuerySet[Track]:
+    if not user.is_authenticated:
+        return Track.objects.none()
+    return Track.objects.filter(
+        Q(steward__user=user) | Q(street_office_id__in=offices_for(user, SEE_ALL_ROLES))
+    )

@@ -1,0 +1,22 @@
+"""Parameterised SQL for tracks; each statement says why the ORM was not enough."""
+
+from __future__ import annotations
+
+# COPY is the bulk path (the ORM would issue one INSERT per track with a Python-built array
+# literal); psycopg's write_row dumps the times list and the EWKB hex without per-point SQL.
+COPY_TRACKS = """
+COPY patrols_track (steward_id, street_office_id, upload_id, started_at, ended_at, geom, times,
+                    point_count, length_m, source_crs, flags, created_at)
+FROM STDIN
+"""
+
+# One query for all stewards of a day. array_send/ST_AsBinary hand back the per-vertex arrays as
+# binary blobs that numpy decodes in bulk; the ORM would build a Python float per vertex
+# (30 million a district-day). Overlap, not containment: a track crossing midnight or the window
+# edge belongs to both days and is trimmed in numpy.
+LOAD_POINTS = """
+SELECT steward_id, array_send(times) AS times_bin, ST_AsBinary(geom) AS wkb
+FROM patrols_track
+WHERE steward_id = ANY(%(ids)s) AND started_at < %(end)s AND ended_at >= %(start)s
+ORDER BY steward_id, started_at
+"""

@@ -1,0 +1,72 @@
+"""Mobile-friendly upload page: the same ingest as the API, as a plain form (works without JS)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from patrols.ingest import TrackRejected, ingest_file, max_upload_bytes
+from patrols.models import Steward, Track
+from patrols.track_access import track_access_can_upload_for
+from patrols.track_formats import parse_column_mapping
+
+
+def _stewards_for(user) -> list[Steward]:
+    own = list(Steward.objects.filter(user=user))
+    offices = user.memberships.filter(role__in=("planner", "supervisor")).values("street_office_id")
+    others = (
+        Steward.objects.filter(street_office_id__in=offices)
+        .exclude(user=user)
+        .order_by("name")[:500]
+    )
+    return own + list(others)
+
+
+@login_required
+def upload_track(request: HttpRequest) -> HttpResponse:
+    context: dict = {
+        "title": _("上传巡查轨迹"),
+        "stewards": _stewards_for(request.user),
+        "max_mb": max_upload_bytes() // (1024 * 1024),
+    }
+    status = 200
+    if request.method == "POST":
+        f = request.FILES.get("file")
+        sid = request.POST.get("steward") or None
+        steward = (
+            Steward.objects.filter(pk=sid).first()
+            if sid
+            else Steward.objects.filter(user=request.user).first()
+        )
+        if f is None:
+            context["error"], status = _("请选择要上传的轨迹文件。"), 400
+        elif steward is None or not track_access_can_upload_for(request.user, steward):
+            context["error"], status = (
+                _("您不能为该管家上传轨迹：只能上传本人或同组搭档的轨迹。"),
+                403,
+            )
+        elif f.size > max_upload_bytes():
+            context["error"], status = (
+                _("文件超过 %(mb)d MB 的上限。") % {"mb": context["max_mb"]},
+                413,
+            )
+        else:
+            try:
+                result = ingest_file(
+                    f,
+                    filename=f.name or "upload",
+                    steward=steward,
+                    uploaded_by=request.user,
+                    crs=request.POST.get("crs") or "wgs84",
+                    columns=parse_column_mapping(request.POST.get("columns")),
+                )
+            except TrackRejected as exc:
+                context["error"], status = exc.message, exc.http_status
+            else:
+                context["result"] = result
+                context["tracks"] = Track.objects.filter(id__in=result.track_ids).order_by(
+                    "started_at"
+                )
+    return render(request, "patrols/track_upload.html", context, status=status)

@@ -1,0 +1,82 @@
+"""Read access to stored tracks for the patrol rule and coverage: one query, numpy out."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import shapely
+from django.conf import settings
+from django.db import connection
+
+from patrols.track_queries import LOAD_POINTS
+
+# PostgreSQL binary array header for a 1-D array: ndim, has_nulls, elem oid, length, lower bound.
+_ARRAY_HEADER = 20
+_FLOAT8_ELEM = np.dtype([("len", ">i4"), ("v", ">f8")])
+
+Points = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+def decode_float8_array(blob: bytes | memoryview) -> np.ndarray:
+    """Decode array_send(float8[]) (no NULLs) without a Python float per element."""
+    buf = bytes(blob)
+    if len(buf) <= 12:  # zero-dimensional (empty) array
+        return np.empty(0)
+    return np.frombuffer(buf, dtype=_FLOAT8_ELEM, offset=_ARRAY_HEADER)["v"].astype(np.float64)
+
+
+def _empty() -> Points:
+    return np.empty(0), np.empty(0), np.empty(0)
+
+
+def load_points(steward_ids: Iterable[int], start: datetime, end: datetime) -> dict[int, Points]:
+    """Every stored vertex of these stewards with start <= t < end, sorted by time.
+
+    Returns {steward_id: (t epoch seconds UTC, lon, lat)} with an entry (possibly empty) for every
+    requested steward. All of a steward's tracks overlapping the window are concatenated.
+    Naive datetimes are read in TIME_ZONE (the local day), as Django does.
+    """
+    zone = ZoneInfo(settings.TIME_ZONE)
+    start = start if start.tzinfo else start.replace(tzinfo=zone)
+    end = end if end.tzinfo else end.replace(tzinfo=zone)
+    ids = sorted({int(i) for i in steward_ids})
+    result: dict[int, Points] = {i: _empty() for i in ids}
+    if not ids:
+        return result
+    with connection.cursor() as cur:
+        cur.execute(LOAD_POINTS, {"ids": ids, "start": start, "end": end})
+        rows = cur.fetchall()
+    if not rows:
+        return result
+    t0, t1 = start.timestamp(), end.timestamp()
+    geoms = shapely.from_wkb([bytes(r[2]) for r in rows])
+    per: dict[int, list[tuple[np.ndarray, np.ndarray]]] = {}
+    for (sid, tbin, _wkb), geom in zip(rows, geoms, strict=True):
+        per.setdefault(sid, []).append((decode_float8_array(tbin), shapely.get_coordinates(geom)))
+    for sid, parts in per.items():
+        t = np.concatenate([p[0] for p in parts])
+        xy = np.concatenate([p[1] for p in parts])
+        keep = (t >= t0) & (t < t1)
+        t, xy = t[keep], xy[keep]
+        order = np.argsort(t, kind="stable")
+        result[sid] = (t[order], xy[order, 0].copy(), xy[order, 1].copy())
+    return result
+
+
+def local_days(started_at: datetime, ended_at: datetime, tz: str | None = None) -> list[date]:
+    """The local days (TIME_ZONE) a track touches: one crossing midnight counts for both."""
+    zone = ZoneInfo(tz or settings.TIME_ZONE)
+    first = started_at.astimezone(zone).date()
+    last = ended_at.astimezone(zone).date()
+    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
+
+
+def local_day_bounds(day: date, tz: str | None = None) -> tuple[datetime, datetime]:
+    """[start, end) of a local day as aware datetimes, for load_points."""
+    zone = ZoneInfo(tz or settings.TIME_ZONE)
+    start = datetime(day.year, day.month, day.day, tzinfo=zone)
+    nxt = day + timedelta(days=1)
+    return start, datetime(nxt.year, nxt.month, nxt.day, tzinfo=zone)

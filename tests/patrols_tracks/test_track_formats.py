@@ -1,0 +1,110 @@
+"""The GPX regex fast path and the ElementTree path agree; unusual files take the tree path."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+
+from patrols import track_formats as tf
+from tests.conftest import shared_file
+
+GPX_FILES = [
+    "gpxpy_Mojstrovka.gpx",
+    "gpxpy_around-visnjan-with-car.gpx",
+    "gpxpy_cerknicko-jezero.gpx",
+    "gpxpy_korita-zbevnica.gpx",
+    "movingpandas_run.gpx",
+]
+
+
+def both(data: bytes) -> tuple[tf.RawPoints, tf.RawPoints]:
+    fast = tf.read_points(io.BytesIO(data), tf.TrackFormat.GPX)
+    tree = io.BytesIO(data)
+    chunks = list(tf._iter_gpx_tree(tree))
+    cat = {
+        k: np.concatenate([getattr(c, k) for c in chunks])
+        for k in ("t", "lat", "lon", "seg", "ref")
+    }
+    return fast, tf.RawPoints(**cat, ref_kind=tf.RefKind.POINT, format=tf.TrackFormat.GPX)
+
+
+def same(a: tf.RawPoints, b: tf.RawPoints) -> bool:
+    return all(
+        np.array_equal(getattr(a, k), getattr(b, k), equal_nan=True)
+        for k in ("t", "lat", "lon", "seg", "ref")
+    )
+
+
+@pytest.mark.parametrize("name", GPX_FILES)
+def test_fast_and_tree_paths_agree_on_real_files(name: str) -> None:
+    fast, tree = both(shared_file("gps", "gpx", name).read_bytes())
+    assert fast.size > 0 and same(fast, tree)
+
+
+def test_prefixed_self_closing_and_reordered_points() -> None:
+    data = (
+        b'<?xml version="1.0"?><g:gpx xmlns:g="http://www.topografix.com/GPX/1/1" version="1.1"><g:trk>'
+        b"<g:trkseg><g:trkpt lon='116.31' lat='40.0'><g:time>2024-05-01T01:00:00Z</g:time></g:trkpt>"
+        b'<g:trkpt lat="40.1" lon="116.32"/></g:trkseg>'
+        b'<g:trkseg><g:trkpt lat="40.2" lon="116.33"><g:ele>1</g:ele><g:time> 2024-05-01T01:00:10Z </g:time></g:trkpt></g:trkseg>'
+        b"</g:trk></g:gpx>"
+    )
+    fast, tree = both(data)
+    assert same(fast, tree)
+    assert fast.lat.tolist() == [40.0, 40.1, 40.2] and fast.seg.tolist() == [0, 0, 1]
+    assert np.isnan(fast.t[1]) and fast.t[2] - fast.t[0] == 10
+
+
+def test_comments_switch_to_the_tree_parser() -> None:
+    data = (
+        b'<?xml version="1.0"?><gpx version="1.1" xmlns="http://www.topografix.com/GPX/1/1"><trk><trkseg>'
+        b'<!-- <trkpt lat="1" lon="1"><time>2024-05-01T00:00:00Z</time></trkpt> -->'
+        b'<trkpt lat="40.0" lon="116.31"><time>2024-05-01T01:00:00Z</time></trkpt></trkseg></trk></gpx>'
+    )
+    assert tf.refuse_unsafe_xml(io.BytesIO(data)) is False
+    points = tf.read_points(io.BytesIO(data), tf.TrackFormat.GPX)
+    assert points.lat.tolist() == [40.0]
+
+
+def test_unexpected_markup_falls_back_instead_of_missing_points() -> None:
+    data = (
+        b'<?xml version="1.0"?><gpx version="1.1" xmlns="http://www.topografix.com/GPX/1/1"><trk><trkseg>'
+        b'<trkpt lat="40.0" lon="116.31" src="odd"><time>2024-05-01T01:00:00Z</time></trkpt>'
+        b'<trkpt lat="40.1" lon="116.32"><time>2024-05-01T01:00:05Z</time></trkpt></trkseg></trk></gpx>'
+    )
+    with pytest.raises(tf._FastPathMismatch):
+        list(tf._iter_gpx_fast(io.BytesIO(data)))
+    points = tf.read_points(io.BytesIO(data), tf.TrackFormat.GPX)
+    assert points.lat.tolist() == [40.0, 40.1]
+
+
+def test_points_split_across_read_blocks(monkeypatch) -> None:
+    monkeypatch.setattr(tf, "_GPX_BLOCK", 97)
+    body = b"".join(
+        b'<trkpt lat="40.%03d" lon="116.31"><time>2024-05-01T01:%02d:00Z</time></trkpt>\n' % (i, i)
+        for i in range(40)
+    )
+    data = (
+        b'<?xml version="1.0"?><gpx version="1.1"><trk><trkseg>'
+        + body
+        + b"</trkseg><trkseg>"
+        + body.split(b"\n")[0]
+        + b"</trkseg></trk></gpx>"
+    )
+    fast, tree = both(data)
+    assert fast.size == 41 and same(fast, tree)
+
+
+def test_simulator_layout_takes_the_strict_pattern_and_agrees() -> None:
+    from datetime import date
+
+    from patrols.simulate import gpx_bytes, simulate_pair_day
+
+    lines = [[(116.31, 40.0), (116.315, 40.0)], [(116.315, 40.0), (116.315, 40.004)]]
+    data = gpx_bytes(simulate_pair_day(lines, date(2024, 5, 1), seed=2)["a"])
+    body = data[data.index(b"<trkseg>") :]
+    assert len(tf._GPX_STRICT.findall(body)) == len(tf._GPX_OPENINGS.findall(body))
+    fast, tree = both(data)
+    assert fast.size > 1000 and same(fast, tree)
