@@ -1,3 +1,4 @@
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from geo.demo import load_demo_district
@@ -16,3 +17,5 @@ class Command(BaseCommand):
         )
         accounts = create_demo_accounts(office)
         self.stdout.write(self.style.SUCCESS(f"演示账号 +{accounts}"))
+        # A week of simulated patrols (normal and deviant cases), uploaded through the real ingest.
+        call_command("simulate_patrols", days=7, office=office.code, stdout=self.stdout)
