@@ -55,10 +55,13 @@ class Command(BaseCommand):
         **options: object,
     ) -> None:
         end = end or (timezone.localdate() - timedelta(days=1))
-        rng = np.random.default_rng(seed)
         names, probs = list(DEFAULT_MIX), np.array(list(DEFAULT_MIX.values()))
-        pairs = Pair.objects.filter(dissolved_on__isnull=True).prefetch_related(
-            "members__steward__street_office"
+        # Deterministic order and per-pair-day seeds: a re-run must reproduce the same files, so the
+        # checksum recognises them instead of storing a second patrol for the same people and time.
+        pairs = (
+            Pair.objects.filter(dissolved_on__isnull=True)
+            .order_by("id")
+            .prefetch_related("members__steward__street_office")
         )
         if office:
             pairs = pairs.filter(street_office__code=office)
@@ -72,9 +75,10 @@ class Command(BaseCommand):
                 claims = Claim.objects.filter(pair=pair, valid_from__lte=day).filter(
                     Q(valid_to__isnull=True) | Q(valid_to__gt=day)
                 )
-                lines = [c.segment.geom for c in claims.select_related("segment")]
+                lines = [c.segment.geom for c in claims.select_related("segment").order_by("segment_id")]
                 if not lines:
                     continue
+                rng = np.random.default_rng([seed, pair.pk, day.toordinal()])
                 sc = scenario or str(rng.choice(names, p=probs / probs.sum()))
                 tracks = simulate_pair_day(lines, day, scenario=sc, seed=int(rng.integers(2**31)))
                 for steward, key in zip(members, ("a", "b"), strict=True):
