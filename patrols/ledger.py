@@ -1,0 +1,138 @@
+"""The points ledger (积分台账): booking earned points, redemptions and corrections.
+
+Every write adds ledger entries and moves ``PointsBalance`` in the same transaction. Spending
+(redemptions, negative corrections) goes through one conditional UPDATE — ``balance = balance - n
+WHERE balance >= n`` — and proceeds only if exactly one row changed, so concurrent redemptions can
+never overdraw (the CHECK (balance >= 0) is the last line of defence).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Sum
+from django.utils import timezone
+
+from patrols import credit_queries
+from patrols.credits import KIND_CORRECTION, KIND_REDEMPTION, AwardLine
+from patrols.models import CreditSupermarket, PointsBalance, PointsEntry, Redemption, Steward
+
+
+class InsufficientPoints(Exception):
+    """The steward's balance does not cover the points asked for."""
+
+    def __init__(self, steward: Steward, asked: int, balance: int):
+        self.asked, self.balance = asked, balance
+        super().__init__(
+            f"{steward.name} 的积分余额为 {balance}，不足以兑换 {asked} 积分；"
+            f"请减少兑换物品，或等积分入账后再兑换。"
+        )
+
+
+@dataclass(frozen=True)
+class BookingResult:
+    offered: int
+    inserted: int
+    points: int
+
+    @property
+    def already_booked(self) -> int:
+        return self.offered - self.inserted
+
+
+def balance_of(steward: Steward | int) -> int:
+    sid = steward if isinstance(steward, int) else steward.pk
+    return (
+        PointsBalance.objects.filter(steward_id=sid).values_list("balance", flat=True).first() or 0
+    )
+
+
+def ledger_sum(steward: Steward | int) -> int:
+    sid = steward if isinstance(steward, int) else steward.pk
+    return PointsEntry.objects.filter(steward_id=sid).aggregate(s=Sum("amount"))["s"] or 0
+
+
+def book_awards(
+    lines: Iterable[AwardLine], street_office_id: int, created_by_id: int | None = None
+) -> BookingResult:
+    """Book earned points; lines already in the ledger are skipped (idempotent)."""
+    lines = list(lines)
+    if any(x.amount <= 0 for x in lines):
+        raise ValueError("earned points must be positive; use a correction to take points back")
+    with transaction.atomic():
+        inserted, points = credit_queries.book_award_lines(lines, street_office_id, created_by_id)
+    return BookingResult(len(lines), inserted, points)
+
+
+def _debit(steward: Steward, points: int) -> None:
+    """Take ``points`` off the balance or raise InsufficientPoints. Call inside a transaction."""
+    changed = PointsBalance.objects.filter(steward=steward, balance__gte=points).update(
+        balance=F("balance") - points, updated_at=timezone.now()
+    )
+    if changed != 1:
+        raise InsufficientPoints(steward, points, balance_of(steward))
+
+
+def redeem(
+    steward: Steward, supermarket: CreditSupermarket, items: str, points: int, created_by=None
+) -> Redemption:
+    """Redeem ``points`` at a credit supermarket for ``items``."""
+    if points <= 0:
+        raise ValueError("兑换积分必须是正整数")
+    if not items.strip():
+        raise ValueError("请填写兑换的物品")
+    if supermarket.community.street_office_id != steward.street_office_id:
+        raise ValueError("该积分超市不属于这位管家所在的街道")
+    if not supermarket.active:
+        raise ValueError(f"积分超市「{supermarket.name}」已停止营业")
+    with transaction.atomic():
+        _debit(steward, points)
+        redemption = Redemption.objects.create(
+            steward=steward,
+            supermarket=supermarket,
+            items=items.strip(),
+            points=points,
+            created_by=created_by,
+        )
+        PointsEntry.objects.create(
+            steward=steward,
+            street_office_id=steward.street_office_id,
+            amount=-points,
+            kind=KIND_REDEMPTION,
+            reference=f"redemption:{redemption.pk}",
+            note=f"{supermarket.name}：{items.strip()}"[:300],
+            created_by=created_by,
+        )
+    return redemption
+
+
+def correct(steward: Steward, amount: int, note: str, created_by=None) -> PointsEntry:
+    """A correction entry (+ or -); a negative one cannot take the balance below zero."""
+    if amount == 0:
+        raise ValueError("更正积分不能为 0")
+    if not note.strip():
+        raise ValueError("更正必须写明原因")
+    with transaction.atomic():
+        if amount < 0:
+            _debit(steward, -amount)
+        else:
+            try:
+                with transaction.atomic():
+                    PointsBalance.objects.create(steward=steward, balance=0)
+            except IntegrityError:
+                pass
+            PointsBalance.objects.filter(steward=steward).update(
+                balance=F("balance") + amount, updated_at=timezone.now()
+            )
+        return PointsEntry.objects.create(
+            steward=steward,
+            street_office_id=steward.street_office_id,
+            amount=amount,
+            kind=KIND_CORRECTION,
+            reference=f"correction:{uuid.uuid4().hex[:16]}",
+            note=note.strip()[:300],
+            created_by=created_by,
+        )
