@@ -8,11 +8,13 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/geo/", include("geo.api.urls")),
+    path("api/credits/", include("patrols.credit_api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
+    path("credits/", include("patrols.credit_urls")),
     path("", include("geo.urls")),
     prefix_default_language=False,
 )

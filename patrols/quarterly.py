@@ -348,3 +348,8 @@ def days(start: date, end: date, step: int) -> Iterable[tuple[date, date]]:
         nxt = min(cur + timedelta(days=step), end)
         yield cur, nxt
         cur = nxt
+
+
+def default_sources() -> ServiceSources:
+    """The sources the commands use (the seam tests replace)."""
+    return DatabaseSources()
