@@ -30,7 +30,7 @@ def community(so: StreetOffice, code: str = "C1", name: str = "华清社区") ->
 def steward(comm: Community, name: str, username: str | None = None) -> Steward:
     user = None
     if username:
-        user = User.objects.create_user(username, password="pw")  # noqa: S106
+        user = User.objects.create_user(username)
         Membership.objects.create(
             user=user, street_office=comm.street_office, role="steward", community=comm
         )
@@ -52,7 +52,7 @@ def pair(comm: Community, a: Steward, b: Steward, formed: date = date(2026, 1, 1
 
 
 def staff(so: StreetOffice, username: str, role: str = "planner") -> User:
-    user = User.objects.create_user(username, password="pw")  # noqa: S106
+    user = User.objects.create_user(username)
     Membership.objects.create(user=user, street_office=so, role=role)
     return user
 
