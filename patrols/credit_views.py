@@ -69,6 +69,7 @@ def quarter_board(request: HttpRequest, code: str, quarter: str) -> HttpResponse
             "quarter": quarter,
             "boards": boards,
             "params": params,
+            "compliance_pct": round(params.min_compliance_rate * 100),
             "weights": weights,
             "can_confirm": _credit_can(request.user, office.pk, CONFIRM_ROLES),
             "tasks": tasks,
