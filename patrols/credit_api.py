@@ -14,7 +14,6 @@ from rest_framework.response import Response
 
 from geo.models import StreetOffice
 from patrols import ledger
-from patrols.assessment import AssessmentParams, quarter_bounds
 from patrols.credit_access import (
     BOARD_ROLES,
     CONFIRM_ROLES,
@@ -26,6 +25,7 @@ from patrols.credit_access import (
 from patrols.credit_board import history, leaderboard
 from patrols.credit_export import quarter_workbook
 from patrols.credits import PointsRules
+from patrols.grading import AssessmentParams, quarter_bounds
 from patrols.models import (
     Assessment,
     CreditSettings,

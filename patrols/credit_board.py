@@ -10,7 +10,7 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 
 from geo.models import Community, StreetOffice
-from patrols.assessment import GRADE_LABELS, quarter_bounds, top_scorers
+from patrols.grading import GRADE_LABELS, quarter_bounds, top_scorers
 from patrols.models import Assessment, PointsEntry, Steward
 
 

@@ -8,8 +8,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from geo.models import StreetOffice
-from patrols.assessment import GRADE_LABELS
 from patrols.credit_board import leaderboard
+from patrols.grading import GRADE_LABELS
 from patrols.models import Assessment
 from patrols.quarterly import settings_for
 

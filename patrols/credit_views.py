@@ -13,7 +13,6 @@ from django.views.decorators.http import require_POST
 
 from geo.models import StreetOffice
 from patrols import ledger
-from patrols.assessment import quarter_bounds, quarter_of
 from patrols.credit_access import (
     BOARD_ROLES,
     CONFIRM_ROLES,
@@ -23,6 +22,7 @@ from patrols.credit_access import (
 )
 from patrols.credit_board import history, leaderboard
 from patrols.credit_export import quarter_workbook
+from patrols.grading import quarter_bounds, quarter_of
 from patrols.models import Assessment, ReplacementTask, Steward
 from patrols.quarterly import confirm_assessment, settings_for
 

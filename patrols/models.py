@@ -76,7 +76,7 @@ class PairMember(models.Model):
 # --- Credit points and assessment ---
 # Self-contained block (issue #7): the points ledger (积分), credit supermarkets (积分超市) and the
 # quarterly assessment (季度考核). Workflows live in patrols/ledger.py and patrols/quarterly.py; the
-# rules are pure functions in patrols/credits.py and patrols/assessment.py.
+# rules are pure functions in patrols/credits.py and patrols/grading.py.
 from django.utils import timezone  # noqa: E402
 
 

@@ -3,7 +3,7 @@
 ``collect_inputs`` is the ONE place that reads other apps' models (the patrol rule's
 ``PairDayVerdict`` and ``grids.SegmentCoverage``, hazard ``HazardReport``); it goes through a
 ``ServiceSources`` object so tests — and a branch where those apps are not merged yet — can inject
-the facts. Scoring is the pure ``patrols.assessment.score_inputs``.
+the facts. Scoring is the pure ``patrols.grading.score_inputs``.
 """
 
 from __future__ import annotations
@@ -22,14 +22,14 @@ from django.utils import timezone
 
 from geo.models import StreetOffice
 from patrols import credit_queries
-from patrols.assessment import (
+from patrols.credits import PatrolDayFact, PointsRules, ReportFact
+from patrols.grading import (
     INCOMPETENT,
     AssessmentParams,
     StewardQuarterInputs,
     quarter_bounds,
     score_inputs,
 )
-from patrols.credits import PatrolDayFact, PointsRules, ReportFact
 from patrols.models import Assessment, CreditSettings, ReplacementTask, Steward
 
 

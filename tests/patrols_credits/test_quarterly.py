@@ -8,7 +8,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from patrols.assessment import StewardQuarterInputs
+from patrols.grading import StewardQuarterInputs
 from patrols.models import Assessment, CreditSettings, ReplacementTask
 from patrols.quarterly import (
     add_one_month,

@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from geo.models import StreetOffice
 from patrols import quarterly
-from patrols.assessment import quarter_bounds
+from patrols.grading import quarter_bounds
 
 
 class Command(BaseCommand):

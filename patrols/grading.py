@@ -1,4 +1,4 @@
-"""Quarterly assessment (季度考核): score and grade one steward's quarter. Pure, no ORM.
+"""Quarterly assessment (季度考核) grading: score and grade one steward's quarter. Pure, no ORM.
 
 Formula (version ``FORMULA_VERSION``; every weight and threshold is per-street-office configuration
 in ``CreditSettings.assessment_params``, defaults below)::

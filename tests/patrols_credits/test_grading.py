@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from patrols.assessment import (
+from patrols.grading import (
     AssessmentParams,
     StewardQuarterInputs,
     quarter_bounds,
