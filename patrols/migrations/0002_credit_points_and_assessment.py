@@ -143,7 +143,7 @@ class Migration(migrations.Migration):
                 ('due', models.DateField(verbose_name='限期')),
                 ('closed_at', models.DateTimeField(blank=True, null=True, verbose_name='完成时间')),
                 ('note', models.CharField(blank=True, default='', max_length=300, verbose_name='备注')),
-                ('assessment', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='replacement_task', to='patrols.grading')),
+                ('assessment', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='replacement_task', to='patrols.assessment')),
                 ('community', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='geo.community')),
                 ('steward', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='replacement_tasks', to='patrols.steward')),
                 ('street_office', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='geo.streetoffice')),
