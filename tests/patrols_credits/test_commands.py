@@ -6,6 +6,7 @@ from datetime import date
 from io import StringIO
 
 import pytest
+from django.apps import apps
 from django.core.management import CommandError, call_command
 
 from patrols import ledger, quarterly
@@ -93,7 +94,17 @@ def test_assess_quarter_command_is_repeatable(db, monkeypatch):
         run("assess_quarter", "--office", so.code, "--quarter", "Q3-2026")
 
 
-def test_without_the_patrol_rule_module_the_command_says_what_is_missing(db):
+def test_assess_quarter_on_the_stored_sources(db):
+    """Before the merge the command names the missing module; after it, it runs on the real
+    tables (no verdicts here, so nobody can be graded)."""
     so = f.office()
-    with pytest.raises(CommandError, match="PairDayVerdict"):
-        run("assess_quarter", "--office", so.code, "--quarter", "2026Q3")
+    f.steward(f.community(so), "张大爷")
+    try:
+        apps.get_model("patrols.PairDayVerdict")
+        apps.get_model("patrols.HazardReport")
+    except LookupError:
+        with pytest.raises(CommandError, match="PairDayVerdict"):
+            run("assess_quarter", "--office", so.code, "--quarter", "2026Q3")
+    else:
+        out = run("assess_quarter", "--office", so.code, "--quarter", "2026Q3")
+        assert "评定 0 人，数据不足不评定 1 人" in out
