@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view, permission_classes
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
@@ -70,7 +71,7 @@ class AssessmentSerializer(serializers.ModelSerializer):
         ]
 
     def get_grade_label(self, obj: Assessment) -> str:
-        return obj.get_grade_display() if obj.grade else "数据不足，不评定"
+        return obj.get_grade_display() if obj.grade else _("数据不足，不评定")
 
 
 class SupermarketSerializer(serializers.ModelSerializer):
@@ -95,11 +96,11 @@ class CorrectionIn(serializers.Serializer):
 def _office(request: Request, roles) -> StreetOffice:
     code = request.query_params.get("office")
     if not code:
-        raise ValidationError({"office": "请用 ?office=街道代码 指定街道"})
+        raise ValidationError({"office": _("请用 ?office=街道代码 指定街道")})
     office = StreetOffice.objects.filter(code=code).first()
     # 404 for an office the user has no role in: do not reveal that it exists.
     if office is None or not _credit_can(request.user, office.pk, roles):
-        raise NotFound("没有这个街道，或您在该街道没有查看权限")
+        raise NotFound(_("没有这个街道，或您在该街道没有查看权限"))
     return office
 
 
@@ -115,7 +116,7 @@ def _quarter(request: Request) -> str:
 def _steward_or_404(request: Request, steward_id: int) -> Steward:
     s = Steward.objects.filter(pk=steward_id).first()
     if s is None or not _credit_can_see_steward(request.user, s):
-        raise NotFound("没有这位管家，或您无权查看其积分")
+        raise NotFound(_("没有这位管家，或您无权查看其积分"))
     return s
 
 
@@ -133,7 +134,7 @@ def _ledger_payload(s: Steward) -> dict:
 def my_points(request: Request) -> Response:
     s = _credit_own_steward(request.user)
     if s is None:
-        raise NotFound("您的账号没有关联小巷管家档案；请联系街道规划员关联。")
+        raise NotFound(_("您的账号没有关联小巷管家档案；请联系街道规划员关联。"))
     return Response(_ledger_payload(s))
 
 
@@ -180,12 +181,12 @@ def redeem(request: Request) -> Response:
     data.is_valid(raise_exception=True)
     s = Steward.objects.filter(pk=data.validated_data["steward"]).first()
     if s is None or not _credit_can(request.user, s.street_office_id, REDEEM_ROLES):
-        raise NotFound("没有这位管家，或您无权为其登记兑换（需为本街道规划员或社区工作人员）")
+        raise NotFound(_("没有这位管家，或您无权为其登记兑换（需为本街道规划员或社区工作人员）"))
     shop = CreditSupermarket.objects.filter(
         pk=data.validated_data["supermarket"], community__street_office_id=s.street_office_id
     ).first()
     if shop is None:
-        raise ValidationError({"supermarket": "该积分超市不存在或不属于这位管家所在的街道"})
+        raise ValidationError({"supermarket": _("该积分超市不存在或不属于这位管家所在的街道")})
     try:
         r = ledger.redeem(
             s, shop, data.validated_data["items"], data.validated_data["points"], request.user
@@ -210,7 +211,7 @@ def correct(request: Request) -> Response:
     data.is_valid(raise_exception=True)
     s = Steward.objects.filter(pk=data.validated_data["steward"]).first()
     if s is None or not _credit_can(request.user, s.street_office_id, CONFIRM_ROLES):
-        raise NotFound("没有这位管家，或您无权更正其积分（需为本街道规划员）")
+        raise NotFound(_("没有这位管家，或您无权更正其积分（需为本街道规划员）"))
     try:
         e = ledger.correct(
             s, data.validated_data["amount"], data.validated_data["note"], request.user
@@ -237,7 +238,9 @@ def assessments(request: Request) -> Response:
     else:
         s = _credit_own_steward(request.user)
         if s is None:
-            raise ValidationError({"office": "请用 ?office=街道代码&quarter=2026Q3 指定街道和季度"})
+            raise ValidationError(
+                {"office": _("请用 ?office=街道代码&quarter=2026Q3 指定街道和季度")}
+            )
         qs = Assessment.objects.filter(steward=s)
         _, params = settings_for(s.street_office)
     qs = qs.select_related("steward", "community").order_by(
@@ -257,11 +260,11 @@ def confirm(request: Request, assessment_id: int) -> Response:
     a = get_object_or_404(Assessment, pk=assessment_id)
     if not _credit_can(request.user, a.street_office_id, CONFIRM_ROLES):
         if _credit_can(request.user, a.street_office_id, BOARD_ROLES):
-            raise PermissionDenied("只有本街道的规划员可以确认考核等级")
-        raise NotFound("没有这条考核记录")
+            raise PermissionDenied(_("只有本街道的规划员可以确认考核等级"))
+        raise NotFound(_("没有这条考核记录"))
     if a.confirmed_at is not None:
         return Response(
-            {"detail": "该考核已确认，不能重复确认", "confirmed_at": a.confirmed_at}, status=409
+            {"detail": _("该考核已确认，不能重复确认"), "confirmed_at": a.confirmed_at}, status=409
         )
     try:
         task = confirm_assessment(a, request.user)
@@ -304,7 +307,7 @@ def rules(request: Request) -> Response:
     office = _office(request, BOARD_ROLES)
     if request.method == "PUT":
         if not _credit_can(request.user, office.pk, CONFIRM_ROLES):
-            raise PermissionDenied("只有本街道的规划员可以修改积分规则和考核权重")
+            raise PermissionDenied(_("只有本街道的规划员可以修改积分规则和考核权重"))
         points = request.data.get("points_rules", {})
         params = request.data.get("assessment_params", {})
         try:

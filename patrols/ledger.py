@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from patrols import credit_queries
 from patrols.credits import KIND_CORRECTION, KIND_REDEMPTION, AwardLine
@@ -27,8 +28,10 @@ class InsufficientPoints(Exception):
     def __init__(self, steward: Steward, asked: int, balance: int):
         self.asked, self.balance = asked, balance
         super().__init__(
-            f"{steward.name} 的积分余额为 {balance}，不足以兑换 {asked} 积分；"
-            f"请减少兑换物品，或等积分入账后再兑换。"
+            _(
+                "%(name)s 的积分余额为 %(balance)d，不足以兑换 %(asked)d 积分；请减少兑换物品，或等积分入账后再兑换。"
+            )
+            % {"name": steward.name, "balance": balance, "asked": asked}
         )
 
 
@@ -81,13 +84,13 @@ def redeem(
 ) -> Redemption:
     """Redeem ``points`` at a credit supermarket for ``items``."""
     if points <= 0:
-        raise ValueError("兑换积分必须是正整数")
+        raise ValueError(_("兑换积分必须是正整数"))
     if not items.strip():
-        raise ValueError("请填写兑换的物品")
+        raise ValueError(_("请填写兑换的物品"))
     if supermarket.community.street_office_id != steward.street_office_id:
-        raise ValueError("该积分超市不属于这位管家所在的街道")
+        raise ValueError(_("该积分超市不属于这位管家所在的街道"))
     if not supermarket.active:
-        raise ValueError(f"积分超市「{supermarket.name}」已停止营业")
+        raise ValueError(_("积分超市「%(name)s」已停止营业") % {"name": supermarket.name})
     with transaction.atomic():
         _debit(steward, points)
         redemption = Redemption.objects.create(
@@ -112,9 +115,9 @@ def redeem(
 def correct(steward: Steward, amount: int, note: str, created_by=None) -> PointsEntry:
     """A correction entry (+ or -); a negative one cannot take the balance below zero."""
     if amount == 0:
-        raise ValueError("更正积分不能为 0")
+        raise ValueError(_("更正积分不能为 0"))
     if not note.strip():
-        raise ValueError("更正必须写明原因")
+        raise ValueError(_("更正必须写明原因"))
     with transaction.atomic():
         if amount < 0:
             _debit(steward, -amount)
