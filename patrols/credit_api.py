@@ -6,6 +6,8 @@ from __future__ import annotations
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view, permission_classes
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
@@ -78,6 +80,8 @@ class SupermarketSerializer(serializers.ModelSerializer):
     class Meta:
         model = CreditSupermarket
         fields = ["id", "community", "name", "address", "active"]
+        # The view checks the name with a specific message instead of DRF's generic one.
+        validators = []
 
 
 class RedemptionIn(serializers.Serializer):
@@ -91,6 +95,27 @@ class CorrectionIn(serializers.Serializer):
     steward = serializers.IntegerField()
     amount = serializers.IntegerField()
     note = serializers.CharField(max_length=300)
+
+
+OFFICE = OpenApiParameter("office", str, description="街道代码", required=True)
+QUARTER = OpenApiParameter("quarter", str, description="季度，如 2026Q3", required=True)
+
+
+class LedgerOut(serializers.Serializer):
+    steward = serializers.IntegerField()
+    name = serializers.CharField()
+    balance = serializers.IntegerField()
+    history = EntrySerializer(many=True)
+
+
+def _schema(summary: str, *, params=(), request=None, response=OpenApiTypes.OBJECT):
+    return extend_schema(
+        summary=summary,
+        parameters=list(params),
+        request=request,
+        responses=response,
+        tags=["credits"],
+    )
 
 
 def _office(request: Request, roles) -> StreetOffice:
@@ -129,6 +154,7 @@ def _ledger_payload(s: Steward) -> dict:
     }
 
 
+@_schema("我的积分余额与明细", response=LedgerOut)
 @api_view(["GET"])
 @permission_classes([IsAuthenticated])
 def my_points(request: Request) -> Response:
@@ -138,12 +164,14 @@ def my_points(request: Request) -> Response:
     return Response(_ledger_payload(s))
 
 
+@_schema("某位管家的积分余额与明细（本人或本街道规划员/督查员）", response=LedgerOut)
 @api_view(["GET"])
 @permission_classes([IsAuthenticated])
 def steward_points(request: Request, steward_id: int) -> Response:
     return Response(_ledger_payload(_steward_or_404(request, steward_id)))
 
 
+@_schema("社区积分与考核排行（金牌管家）", params=(OFFICE, QUARTER))
 @api_view(["GET"])
 @permission_classes([IsAuthenticated])
 def board(request: Request) -> Response:
@@ -164,16 +192,36 @@ def board(request: Request) -> Response:
     return Response({"office": office.code, "quarter": quarter, "communities": out})
 
 
-@api_view(["GET"])
+@_schema(
+    "本街道的积分超市；POST 由规划员新增",
+    params=(OFFICE,),
+    request=SupermarketSerializer,
+    response=SupermarketSerializer(many=True),
+)
+@api_view(["GET", "POST"])
 @permission_classes([IsAuthenticated])
 def supermarkets(request: Request) -> Response:
     office = _office(request, (*BOARD_ROLES, *REDEEM_ROLES))
+    if request.method == "POST":
+        if not _credit_can(request.user, office.pk, CONFIRM_ROLES):
+            raise PermissionDenied(_("只有本街道的规划员可以新增积分超市"))
+        data = SupermarketSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        if data.validated_data["community"].street_office_id != office.pk:
+            raise ValidationError({"community": _("该社区不属于这个街道")})
+        if CreditSupermarket.objects.filter(
+            community=data.validated_data["community"], name=data.validated_data["name"]
+        ).exists():
+            raise ValidationError({"name": _("该社区已有同名的积分超市")})
+        shop = data.save()
+        return Response(SupermarketSerializer(shop).data, status=status.HTTP_201_CREATED)
     qs = CreditSupermarket.objects.filter(community__street_office=office).order_by(
         "community", "name"
     )
     return Response(SupermarketSerializer(qs, many=True).data)
 
 
+@_schema("登记一次积分兑换（余额不足时 409）", request=RedemptionIn)
 @api_view(["POST"])
 @permission_classes([IsAuthenticated])
 def redeem(request: Request) -> Response:
@@ -204,6 +252,7 @@ def redeem(request: Request) -> Response:
     )
 
 
+@_schema("积分更正（新增一条更正记录）", request=CorrectionIn)
 @api_view(["POST"])
 @permission_classes([IsAuthenticated])
 def correct(request: Request) -> Response:
@@ -225,6 +274,14 @@ def correct(request: Request) -> Response:
     return Response({"entry": EntrySerializer(e).data, "balance": ledger.balance_of(s)}, status=201)
 
 
+@_schema(
+    "季度考核结果与计分公式（管家只看到本人）",
+    params=(
+        OpenApiParameter("office", str),
+        OpenApiParameter("quarter", str),
+        OpenApiParameter("community", int),
+    ),
+)
 @api_view(["GET"])
 @permission_classes([IsAuthenticated])
 def assessments(request: Request) -> Response:
@@ -254,6 +311,7 @@ def assessments(request: Request) -> Response:
     )
 
 
+@_schema("规划员确认考核等级；不称职则发起补选任务", request=None)
 @api_view(["POST"])
 @permission_classes([IsAuthenticated])
 def confirm(request: Request, assessment_id: int) -> Response:
@@ -279,6 +337,7 @@ def confirm(request: Request, assessment_id: int) -> Response:
     )
 
 
+@_schema("补选任务（不称职一个月内重新招募）", params=(OFFICE,))
 @api_view(["GET"])
 @permission_classes([IsAuthenticated])
 def replacement_tasks(request: Request) -> Response:
@@ -300,6 +359,11 @@ def replacement_tasks(request: Request) -> Response:
     )
 
 
+@_schema(
+    "积分规则与考核权重（含默认值）；PUT 由规划员修改",
+    params=(OFFICE,),
+    request=OpenApiTypes.OBJECT,
+)
 @api_view(["GET", "PUT"])
 @permission_classes([IsAuthenticated])
 def rules(request: Request) -> Response:
@@ -328,6 +392,7 @@ def rules(request: Request) -> Response:
     )
 
 
+@_schema("导出季度考核 Excel", params=(OFFICE, QUARTER), response=OpenApiTypes.BINARY)
 @api_view(["GET"])
 @permission_classes([IsAuthenticated])
 def export_xlsx(request: Request) -> HttpResponse:

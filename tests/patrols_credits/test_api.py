@@ -182,3 +182,19 @@ def test_excel_export_has_one_row_per_steward_with_grades_and_the_formula(world)
         .status_code
         == 404
     )
+
+
+def test_planners_add_supermarkets_in_their_own_communities(world):
+    code, comm = world["so"].code, world["comm"]
+    url = f"/api/credits/supermarkets/?office={code}"
+    body = {"community": comm.pk, "name": "邻里积分超市", "address": "五道口 2 号"}
+    assert client(world["clerk"]).post(url, body, format="json").status_code == 403
+    r = client(world["planner"]).post(url, body, format="json")
+    assert r.status_code == 201 and r.json()["name"] == "邻里积分超市"
+    dup = client(world["planner"]).post(url, body, format="json")
+    assert dup.status_code == 400 and "同名" in str(dup.json())
+    names = [x["name"] for x in client(world["clerk"]).get(url).json()]
+    assert names == ["红色积分超市", "邻里积分超市"]
+    foreign_comm = f.community(f.office("XYZ"), "X1", "别的社区")
+    r = client(world["planner"]).post(url, {**body, "community": foreign_comm.pk}, format="json")
+    assert r.status_code == 400 and "不属于" in str(r.json())
