@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -343,6 +344,7 @@ def confirm(request: Request, assessment_id: int) -> Response:
 def replacement_tasks(request: Request) -> Response:
     office = _office(request, BOARD_ROLES)
     qs = ReplacementTask.objects.filter(street_office=office).select_related("community", "steward")
+    today = timezone.localdate()
     return Response(
         [
             {
@@ -352,11 +354,32 @@ def replacement_tasks(request: Request) -> Response:
                 "opened_at": t.opened_at,
                 "due": t.due,
                 "closed_at": t.closed_at,
+                "overdue": t.closed_at is None and t.due < today,
                 "note": t.note,
             }
             for t in qs
         ]
     )
+
+
+@_schema("补选完成：关闭补选任务（规划员）", request=OpenApiTypes.OBJECT)
+@api_view(["POST"])
+@permission_classes([IsAuthenticated])
+def close_replacement_task(request: Request, task_id: int) -> Response:
+    task = ReplacementTask.objects.filter(pk=task_id).first()
+    if task is None or not _credit_can(request.user, task.street_office_id, BOARD_ROLES):
+        raise NotFound(_("没有这个补选任务"))
+    if not _credit_can(request.user, task.street_office_id, CONFIRM_ROLES):
+        raise PermissionDenied(_("只有本街道的规划员可以关闭补选任务"))
+    note = str(request.data.get("note", "")).strip()
+    # Conditional UPDATE: closing twice (two planners at once) closes it once.
+    closed = ReplacementTask.objects.filter(pk=task.pk, closed_at__isnull=True).update(
+        closed_at=timezone.now(), note=(note or task.note)[:300]
+    )
+    if not closed:
+        return Response({"detail": _("该补选任务已关闭")}, status=status.HTTP_409_CONFLICT)
+    task.refresh_from_db()
+    return Response({"id": task.pk, "closed_at": task.closed_at, "note": task.note})
 
 
 @_schema(

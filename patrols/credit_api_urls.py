@@ -12,6 +12,11 @@ urlpatterns = [
     path("assessments/", v.assessments, name="credits-api-assessments"),
     path("assessments/<int:assessment_id>/confirm/", v.confirm, name="credits-api-confirm"),
     path("replacement-tasks/", v.replacement_tasks, name="credits-api-replacements"),
+    path(
+        "replacement-tasks/<int:task_id>/close/",
+        v.close_replacement_task,
+        name="credits-api-replacement-close",
+    ),
     path("rules/", v.rules, name="credits-api-rules"),
     path("export.xlsx", v.export_xlsx, name="credits-api-export"),
 ]

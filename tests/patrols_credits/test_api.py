@@ -110,7 +110,13 @@ def test_only_planners_confirm_and_incompetent_opens_a_replacement_task(world):
     tasks = client(world["supervisor"]).get(
         f"/api/credits/replacement-tasks/?office={world['so'].code}"
     )
-    assert [t["steward"] for t in tasks.json()] == ["管家C"]
+    assert [(t["steward"], t["overdue"]) for t in tasks.json()] == [("管家C", False)]
+    task_id = tasks.json()[0]["id"]
+    close = f"/api/credits/replacement-tasks/{task_id}/close/"
+    assert client(world["supervisor"]).post(close).status_code == 403
+    done = client(world["planner"]).post(close, {"note": "已补选王阿姨"}, format="json")
+    assert done.status_code == 200 and done.json()["note"] == "已补选王阿姨"
+    assert client(world["planner"]).post(close).status_code == 409
     d_row = Assessment.objects.get(steward=world["stewards"]["D"])
     r = client(world["planner"]).post(f"/api/credits/assessments/{d_row.pk}/confirm/")
     assert r.status_code == 400 and "数据不足" in str(r.json())
