@@ -144,6 +144,66 @@ def award_lines(
     return lines
 
 
+Key = tuple[int, str, str]  # (steward_id, kind, reference)
+
+
+def patrol_day_expectations(
+    patrol_days: Iterable[PatrolDayFact], rules: PointsRules
+) -> dict[Key, int]:
+    """What each patrol-day fact should have earned by today's verdicts, zeros included.
+
+    A verdict can be re-evaluated after points were booked (a late track upload, a corrected
+    claim); comparing these with what the ledger holds yields the correction entries.
+    """
+    out: dict[Key, int] = {}
+    for f in patrol_days:
+        ref = f"pairday:{f.pair_id}:{f.day.isoformat()}"
+        out[(f.steward_id, KIND_PATROL_DAY, ref)] = rules.per_compliant_day if f.compliant else 0
+        out[(f.steward_id, KIND_MINUTES, ref)] = minute_points(f.minutes_qualifying, rules)
+    return out
+
+
+def adjustment_reference(kind: str, reference: str, seq: int) -> str:
+    return f"adj:{kind}:{reference}:{seq}"
+
+
+def parse_adjustment_reference(reference: str) -> tuple[str, str] | None:
+    """(kind, reference) of the fact an ``adj:`` correction adjusts, or None."""
+    if not reference.startswith("adj:"):
+        return None
+    body = reference[4:].rsplit(":", 1)[0]
+    kind, _, ref = body.partition(":")
+    return (kind, ref) if kind and ref else None
+
+
+def adjustment_lines(
+    expected: dict[Key, int], booked: dict[Key, tuple[int, int]]
+) -> list[AwardLine]:
+    """Correction lines that bring each booked fact to its expected amount.
+
+    ``booked`` maps a fact to (net points booked for it, corrections booked for it so far); facts
+    never booked are not adjusted here (they are simply awarded). Amounts are signed.
+    """
+    lines = []
+    for key in sorted(booked):
+        if key not in expected:
+            continue
+        net, n_adj = booked[key]
+        diff = expected[key] - net
+        if diff:
+            sid, kind, ref = key
+            lines.append(
+                AwardLine(
+                    sid,
+                    KIND_CORRECTION,
+                    adjustment_reference(kind, ref, n_adj + 1),
+                    diff,
+                    f"重新判定后更正（{kind} {ref}：应得 {expected[key]}，已记 {net}）",
+                )
+            )
+    return lines
+
+
 def balance_after(entries: Iterable[int]) -> int:
     """The balance a ledger implies: the plain sum of its signed amounts."""
     return sum(entries)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
@@ -18,7 +18,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from patrols import credit_queries
-from patrols.credits import KIND_CORRECTION, KIND_REDEMPTION, AwardLine
+from patrols.credits import (
+    KIND_CORRECTION,
+    KIND_REDEMPTION,
+    AwardLine,
+    Key,
+    parse_adjustment_reference,
+)
 from patrols.models import CreditSupermarket, PointsBalance, PointsEntry, Redemption, Steward
 
 
@@ -68,6 +74,77 @@ def book_awards(
     with transaction.atomic():
         inserted, points = credit_queries.book_award_lines(lines, street_office_id, created_by_id)
     return BookingResult(len(lines), inserted, points)
+
+
+def booked_for(keys: Iterable[Key]) -> dict[Key, tuple[int, int]]:
+    """Net points and number of adjustments booked per fact, for the facts that have entries."""
+    keys = set(keys)
+    if not keys:
+        return {}
+    sids = {k[0] for k in keys}
+    refs = {k[2] for k in keys}
+    out: dict[Key, tuple[int, int]] = {}
+    earned = PointsEntry.objects.filter(
+        steward_id__in=sids, reference__in=refs, kind__in={k[1] for k in keys}
+    ).values_list("steward_id", "kind", "reference", "amount")
+    for sid, kind, ref, amount in earned:
+        if (sid, kind, ref) in keys:
+            out[(sid, kind, ref)] = (amount, 0)
+    adjustments = PointsEntry.objects.filter(
+        steward_id__in=sids, kind=KIND_CORRECTION, reference__startswith="adj:"
+    ).values_list("steward_id", "reference", "amount")
+    for sid, reference, amount in adjustments:
+        parsed = parse_adjustment_reference(reference)
+        if parsed is None or (sid, *parsed) not in keys:
+            continue
+        key = (sid, *parsed)
+        net, n = out.get(key, (0, 0))
+        out[key] = (net + amount, n + 1)
+    return out
+
+
+@dataclass
+class AdjustmentResult:
+    booked: int = 0
+    points: int = 0
+    pending: list[AwardLine] = field(default_factory=list)
+
+
+def book_adjustments(
+    lines: Iterable[AwardLine], street_office_id: int, created_by_id: int | None = None
+) -> AdjustmentResult:
+    """Book correction lines from re-evaluated facts. A clawback the balance cannot cover (the
+    points were already redeemed) is left pending for a planner, never forced below zero."""
+    result = AdjustmentResult()
+    for line in lines:
+        try:
+            with transaction.atomic():
+                if line.amount < 0:
+                    changed = PointsBalance.objects.filter(
+                        steward_id=line.steward_id, balance__gte=-line.amount
+                    ).update(balance=F("balance") + line.amount, updated_at=timezone.now())
+                    if changed != 1:
+                        result.pending.append(line)
+                        continue
+                else:
+                    PointsBalance.objects.filter(steward_id=line.steward_id).update(
+                        balance=F("balance") + line.amount, updated_at=timezone.now()
+                    )
+                PointsEntry.objects.create(
+                    steward_id=line.steward_id,
+                    street_office_id=street_office_id,
+                    amount=line.amount,
+                    kind=line.kind,
+                    reference=line.reference,
+                    note=line.note[:300],
+                    created_by_id=created_by_id,
+                )
+        except IntegrityError:
+            # Another run booked this very adjustment (same sequence number) first.
+            continue
+        result.booked += 1
+        result.points += line.amount
+    return result
 
 
 def _debit(steward: Steward, points: int) -> None:

@@ -108,3 +108,44 @@ def test_assess_quarter_on_the_stored_sources(db):
     else:
         out = run("assess_quarter", "--office", so.code, "--quarter", "2026Q3")
         assert "评定 0 人，数据不足不评定 1 人" in out
+
+
+def test_recheck_books_corrections_for_re_evaluated_days_and_never_overdraws(office_with_facts):
+    so, a, b = office_with_facts
+    run("award_points", "--office", so.code, "--from", "2026-07-01", "--to", "2026-08-01")
+    assert ledger.balance_of(a) == 31 and ledger.balance_of(b) == 14
+    ledger.redeem(b, f.supermarket(b.community), "毛巾", 10)  # b has 4 left
+    # A late upload re-evaluated July 1: not compliant after all, 65 minutes together.
+    src = quarterly.default_sources()
+    src.patrol_day_facts[:2] = [
+        PatrolDayFact(a.pk, 1, date(2026, 7, 1), False, 65.0),
+        PatrolDayFact(b.pk, 1, date(2026, 7, 1), False, 65.0),
+    ]
+    plain = run("award_points", "--office", so.code, "--from", "2026-07-01", "--to", "2026-08-01")
+    assert "重新判定更正 0 条" in plain and ledger.balance_of(a) == 31
+    out = run(
+        "award_points",
+        "--office",
+        so.code,
+        "--from",
+        "2026-07-01",
+        "--to",
+        "2026-08-01",
+        "--recheck",
+    )
+    # a: -10 (day) -2 (minutes 4 -> 2) = 19; b's -10 cannot be covered (4 left): pending, not forced.
+    assert ledger.balance_of(a) == 19 == ledger.ledger_sum(a)
+    assert ledger.balance_of(b) == 2 == ledger.ledger_sum(b)
+    assert "待人工处理" in out and f"#{b.pk} 应扣 10 分" in out
+    again = run(
+        "award_points",
+        "--office",
+        so.code,
+        "--from",
+        "2026-07-01",
+        "--to",
+        "2026-08-01",
+        "--recheck",
+    )
+    assert "重新判定更正 0 条共 +0 分" in again and ledger.balance_of(a) == 19
+    assert PointsEntry.objects.filter(kind="correction", steward=a).count() == 2

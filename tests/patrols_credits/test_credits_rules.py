@@ -70,3 +70,32 @@ def test_a_zero_rule_emits_no_lines():
     rules = PointsRules(per_compliant_day=0)
     lines = award_lines([PatrolDayFact(1, 7, date(2026, 7, 1), True, 20.0)], [], rules)
     assert lines == []
+
+
+def test_adjustments_bring_booked_facts_to_their_re_evaluated_amounts():
+    from patrols.credits import (
+        adjustment_lines,
+        parse_adjustment_reference,
+        patrol_day_expectations,
+    )
+
+    rules = PointsRules()
+    ref = "pairday:7:2026-07-01"
+    # The day was booked compliant with 130 minutes (10 + 4); a re-check found it non-compliant, 65 min.
+    expected = patrol_day_expectations([PatrolDayFact(1, 7, date(2026, 7, 1), False, 65.0)], rules)
+    assert expected == {(1, KIND_PATROL_DAY, ref): 0, (1, KIND_MINUTES, ref): 2}
+    booked = {(1, KIND_PATROL_DAY, ref): (10, 0), (1, KIND_MINUTES, ref): (4, 0)}
+    lines = adjustment_lines(expected, booked)
+    assert [(x.reference, x.amount) for x in lines] == [
+        (f"adj:{KIND_MINUTES}:{ref}:1", -2),
+        (f"adj:{KIND_PATROL_DAY}:{ref}:1", -10),
+    ]
+    assert parse_adjustment_reference(lines[0].reference) == (KIND_MINUTES, ref)
+    # After those corrections nothing is left to adjust; a later flip back gets sequence 2.
+    after = {(1, KIND_PATROL_DAY, ref): (0, 1), (1, KIND_MINUTES, ref): (2, 1)}
+    assert adjustment_lines(expected, after) == []
+    back = patrol_day_expectations([PatrolDayFact(1, 7, date(2026, 7, 1), True, 130.0)], rules)
+    assert [(x.reference, x.amount) for x in adjustment_lines(back, after)] == [
+        (f"adj:{KIND_MINUTES}:{ref}:2", 2),
+        (f"adj:{KIND_PATROL_DAY}:{ref}:2", 10),
+    ]
