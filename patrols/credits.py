@@ -2,7 +2,10 @@
 
 The facts come from the patrol rule (one verdict per pair per local day), hazard reports and cases;
 ``award_lines`` turns them into ledger lines, each with a stable ``reference`` so that booking them
-again is a no-op (the ledger's unique (steward, kind, reference)).
+again is a no-op (the ledger's unique (steward, kind, reference)). When a verdict is re-evaluated
+after its points were booked (a late upload), ``award_points --recheck`` compares
+``patrol_day_expectations`` with the ledger and books the difference as ``correction`` entries
+referenced ``adj:<kind>:<fact>:<n>`` (``adjustment_lines``); the booked rows are never edited.
 
 Defaults (a street office overrides any of them in ``CreditSettings.points_rules``):
 
