@@ -13,6 +13,7 @@ urlpatterns = [
     path("api/grids/", include("grids.api.urls")),
     path("api/auth/token/", obtain_auth_token, name="api-token"),
     path("api/tracks/", include("patrols.api.track_urls")),
+    path("api/credits/", include("patrols.credit_api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]
@@ -21,6 +22,7 @@ urlpatterns += i18n_patterns(
     path("accounts/", include("django.contrib.auth.urls")),
     path("plan/", include("grids.urls")),
     path("tracks/", include("patrols.track_urls")),
+    path("credits/", include("patrols.credit_urls")),
     path("", include("geo.urls")),
     prefix_default_language=False,
 )

@@ -61,3 +61,4 @@ class PairAdmin(ScopedAdmin):
 @admin.register(ProgrammeSettings)
 class ProgrammeSettingsAdmin(ScopedAdmin):
     list_display = ["street_office", "pair_size", "phone_display", "max_pair_length_m"]
+from patrols import credit_admin  # noqa: E402,F401  (registers the read-only ledger admin)
