@@ -37,7 +37,10 @@ def pair():
 
 def haversine(lon1, lat1, lon2, lat2):
     p1, p2 = np.radians(lat1), np.radians(lat2)
-    a = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(np.radians(lon2 - lon1) / 2) ** 2
+    a = (
+        np.sin((p2 - p1) / 2) ** 2
+        + np.cos(p1) * np.cos(p2) * np.sin(np.radians(lon2 - lon1) / 2) ** 2
+    )
     return 2 * R_EARTH * np.arcsin(np.sqrt(a))
 
 
@@ -111,7 +114,9 @@ def test_together_figures_agree_with_the_independent_computation(pair, reference
     a = assess_pair_day(pair, [], [], DAY, PARAMS)
     m = a.measurement
     assert m.seconds_together / 60 == pytest.approx(reference["together_min"], abs=0.5)
-    assert m.seconds_together_walking / 60 == pytest.approx(reference["together_walking_min"], abs=1.5)
+    assert m.seconds_together_walking / 60 == pytest.approx(
+        reference["together_walking_min"], abs=1.5
+    )
     assert m.longest_together_s / 60 == pytest.approx(reference["longest_min"], abs=0.2)
     assert m.longest_together_start == pytest.approx(reference["longest_start"], abs=30)
 

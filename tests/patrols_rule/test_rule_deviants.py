@@ -105,7 +105,8 @@ def test_a_gcj02_upload_is_only_right_after_conversion():
         glon, glat = synth.wgs84_to_gcj02(lon, lat)
         gcj[k] = (t, glon, glat)
     shift = np.hypot(
-        (gcj[1][1] - tracks[1][1]) * synth.M_PER_DEG_LON, (gcj[1][2] - tracks[1][2]) * synth.M_PER_DEG_LAT
+        (gcj[1][1] - tracks[1][1]) * synth.M_PER_DEG_LON,
+        (gcj[1][2] - tracks[1][2]) * synth.M_PER_DEG_LAT,
     )
     assert shift.min() > 100  # GCJ-02 in Beijing sits hundreds of metres off WGS-84
     raw = assess(gcj)
@@ -164,7 +165,12 @@ def test_required_time_slots_each_need_their_minutes():
     evening = pair_walk(duration_s=2400, start=synth.local(2024, 5, 14, 19, 30))
     all3 = {k: synth.join(morning[k], afternoon[k], evening[k]) for k in (1, 2)}
     assert assess(all3, params).verdict.compliant
-    two = {k: synth.join(morning[k], pair_walk(duration_s=4800, start=synth.local(2024, 5, 14, 14, 0))[k]) for k in (1, 2)}
+    two = {
+        k: synth.join(
+            morning[k], pair_walk(duration_s=4800, start=synth.local(2024, 5, 14, 14, 0))[k]
+        )
+        for k in (1, 2)
+    }
     v = assess(two, params).verdict
     assert not v.compliant
     assert v.failed_codes == [Failure.SLOT]
