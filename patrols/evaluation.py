@@ -10,7 +10,7 @@ Points come from `points_loader(steward_ids, start, end)` — by default
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
@@ -19,17 +19,15 @@ from django.db.models import Q
 from django.utils import timezone
 
 from grids import queries as grid_queries
-from grids.coverage import SegmentSamples, match_walking_points, summarise, walking_points
 from grids.models import Claim, SegmentCoverage
+from patrols.assessment import SegmentSet, assess_on_segments
 from patrols.models import Pair, PairDayVerdict, PairMember, RuleSettings, Steward
-from patrols.rule import verdict as rule_verdict
 from patrols.rule_config import RuleParams
 from patrols.together import (
     LocalProjection,
     TrackArrays,
     local_day_bounds,
     local_days,
-    measure_pair_day,
 )
 
 PointsLoader = Callable[[Sequence[int], datetime, datetime], dict[int, TrackArrays]]
@@ -93,32 +91,6 @@ def _claims_on(day: date, pair_ids: Iterable[int]) -> dict[int, list[int]]:
 
 
 @dataclass
-class SegmentSet:
-    """Segments projected once, with their pieces, for a run."""
-
-    ids: np.ndarray
-    projected: np.ndarray
-    samples: SegmentSamples
-    index: dict[int, int] = field(default_factory=dict)
-    piece_start: np.ndarray | None = None
-
-    @classmethod
-    def build(
-        cls, ids: np.ndarray, lines: np.ndarray, projection: LocalProjection, params: RuleParams
-    ) -> SegmentSet:
-        projected = projection.geometries(lines) if len(lines) else np.empty(0, dtype=object)
-        samples = SegmentSamples.build(ids, projected, params.sample_step_m)
-        counts = np.bincount(samples.sample_seg, minlength=len(ids))
-        return cls(
-            ids=ids,
-            projected=projected,
-            samples=samples,
-            index={int(s): i for i, s in enumerate(ids)},
-            piece_start=np.concatenate([[0], np.cumsum(counts)]),
-        )
-
-
-@dataclass
 class PairDayResult:
     pair_id: int
     day: date
@@ -137,26 +109,16 @@ def _assess(
     projection: LocalProjection,
     params: RuleParams,
 ) -> PairDayResult:
-    tracks = {sid: tracks.get(sid, (np.zeros(0), np.zeros(0), np.zeros(0))) for sid in member_ids}
-    claimed_idx = np.array([segs.index[s] for s in claimed_ids if s in segs.index], dtype=np.int64)
-    claimed_geoms = segs.projected[claimed_idx] if len(claimed_idx) else np.empty(0, dtype=object)
-    m = measure_pair_day(
-        tracks, claimed_geoms, day, params, projection=projection, claimed_projected=claimed_geoms
-    )
-    t, x, y, vx, vy = walking_points(m)
-    walked = match_walking_points(segs.samples, t, x, y, vx, vy, params)
-    cov = summarise(segs.samples, walked, params.pass_gap_s)
-    is_claimed = np.zeros(len(segs.ids), dtype=bool)
-    is_claimed[claimed_idx] = True
-    m.walked_length_m = float(cov.walked_m[is_claimed].sum())
-    v = rule_verdict(m, params)
-
-    covered = np.zeros(segs.samples.n_samples, dtype=np.uint8)
-    covered[walked.sample] = 1
-    bits = (covered + ord("0")).tobytes().decode("ascii")
+    r = assess_on_segments(day, member_ids, claimed_ids, tracks, segs, projection, params)
+    m, v, cov, walked, is_claimed = r.measurement, r.verdict, r.coverage, r.walked, r.is_claimed
+    covered = np.unique(walked.sample)
     share = cov.share
     rows = []
     for i in np.flatnonzero(is_claimed | (cov.walked_m > 0)):
+        first, end = segs.piece_start[i], segs.piece_start[i + 1]
+        lo, hi = np.searchsorted(covered, [first, end])
+        bits = np.full(end - first, ord("0"), dtype=np.uint8)
+        bits[covered[lo:hi] - first] = ord("1")
         last = cov.last_time[i]
         rows.append(
             SegmentCoverage(
@@ -167,7 +129,7 @@ def _assess(
                 claimed=bool(is_claimed[i]),
                 walked_m=float(cov.walked_m[i]),
                 covered_share=float(share[i]),
-                covered_bits=bits[segs.piece_start[i] : segs.piece_start[i + 1]],
+                covered_bits=bits.tobytes().decode("ascii"),
                 patrol_count=int(cov.patrols[i]),
                 last_patrolled_at=None
                 if np.isnan(last)

@@ -84,14 +84,20 @@ def verdict(m: PairDayMeasurement, params: RuleParams) -> Verdict:
             FailedCondition(
                 Failure.TOGETHER,
                 _("组员相距 %(d)s 米以内的时间共 %(got)s 分钟，不足 %(min)s 分钟")
-                % {"d": _fmt(params.together_m), "got": _fmt(m.seconds_together / 60), "min": minimum},
+                % {
+                    "d": _fmt(params.together_m),
+                    "got": _fmt(m.seconds_together / 60),
+                    "min": minimum,
+                },
             )
         )
     elif m.seconds_together_inside < need_s:
         failed.append(
             FailedCondition(
                 Failure.INSIDE,
-                _("同行 %(tog)s 分钟，但在认领街巷 %(d)s 米范围内只有 %(got)s 分钟，不足 %(min)s 分钟")
+                _(
+                    "同行 %(tog)s 分钟，但在认领街巷 %(d)s 米范围内只有 %(got)s 分钟，不足 %(min)s 分钟"
+                )
                 % {
                     "tog": _fmt(m.seconds_together / 60),
                     "d": _fmt(params.inside_m),
@@ -122,7 +128,12 @@ def verdict(m: PairDayMeasurement, params: RuleParams) -> Verdict:
                 FailedCondition(
                     Failure.SLOT,
                     _("%(a)s–%(b)s 时段巡视 %(got)s 分钟，不足 %(min)s 分钟")
-                    % {"a": start, "b": end, "got": _fmt(seconds / 60), "min": _fmt(params.slot_min_minutes)},
+                    % {
+                        "a": start,
+                        "b": end,
+                        "got": _fmt(seconds / 60),
+                        "min": _fmt(params.slot_min_minutes),
+                    },
                 )
             )
 

@@ -38,6 +38,7 @@ class LocalProjection:
         self.lon0, self.lat0 = lon0, lat0
         proj = f"+proj=tmerc +lat_0={lat0} +lon_0={lon0} +k=1 +x_0=0 +y_0=0 +ellps=WGS84 +units=m"
         self._fwd = Transformer.from_crs("EPSG:4326", proj, always_xy=True)
+        self._inv = Transformer.from_crs(proj, "EPSG:4326", always_xy=True)
 
     @classmethod
     def around(cls, lon: np.ndarray | float, lat: np.ndarray | float) -> LocalProjection:
@@ -48,6 +49,10 @@ class LocalProjection:
     def forward(self, lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         x, y = self._fwd.transform(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
         return np.asarray(x), np.asarray(y)
+
+    def inverse(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        lon, lat = self._inv.transform(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+        return np.asarray(lon), np.asarray(lat)
 
     def geometries(self, geoms: Sequence[shapely.Geometry] | np.ndarray) -> np.ndarray:
         """Project shapely geometries given in lon/lat."""
@@ -269,17 +274,29 @@ def _longest(mask: np.ndarray, grid: np.ndarray) -> tuple[int, float | None]:
     return int(ends[i] - starts[i]), float(grid[starts[i]])
 
 
+def claimed_area(claimed_projected: np.ndarray, distance: float) -> shapely.Geometry | None:
+    """The claimed lines buffered by `distance` metres, prepared for point-in-polygon tests.
+
+    Round joins/caps with 16 segments per quarter circle: the polygon lies within 0.05 m of the
+    true 25 m distance, and `contains_xy` tests millions of coordinates without creating a shapely
+    point each (several times faster than an STRtree `dwithin` query on points).
+    """
+    if len(claimed_projected) == 0:
+        return None
+    area = shapely.union_all(shapely.buffer(claimed_projected, distance, quad_segs=16))
+    shapely.prepare(area)
+    return area
+
+
 def inside_mask(
-    x: np.ndarray, y: np.ndarray, valid: np.ndarray, tree: shapely.STRtree | None, distance: float
+    x: np.ndarray, y: np.ndarray, valid: np.ndarray, area: shapely.Geometry | None
 ) -> np.ndarray:
-    """True where a valid point lies within `distance` metres of a claimed (projected) line."""
+    """True where a valid point lies inside the claimed area (see claimed_area)."""
     inside = np.zeros(len(x), dtype=bool)
-    if tree is None or not valid.any():
+    if area is None or not valid.any():
         return inside
     idx = np.flatnonzero(valid)
-    pts = shapely.points(x[idx], y[idx])
-    hit = tree.query(pts, predicate="dwithin", distance=distance)[0]
-    inside[idx[hit]] = True
+    inside[idx] = shapely.intersects_xy(area, x[idx], y[idx])
     return inside
 
 
@@ -310,7 +327,9 @@ def measure_pair_day(
         near = (t >= day_start - params.gap_tolerance_s - margin) & (
             t < day_end + params.gap_tolerance_s + margin
         )
-        cleaned.append((t[near], np.asarray(lon, dtype=float)[near], np.asarray(lat, dtype=float)[near]))
+        cleaned.append(
+            (t[near], np.asarray(lon, dtype=float)[near], np.asarray(lat, dtype=float)[near])
+        )
 
     if projection is None:
         lons = np.concatenate([c[1] for c in cleaned] + [np.zeros(0)])
@@ -318,13 +337,19 @@ def measure_pair_day(
         if len(lons) == 0 and len(claimed_lines):
             b = shapely.total_bounds(np.asarray(claimed_lines, dtype=object))
             lons, lats = np.array([(b[0] + b[2]) / 2]), np.array([(b[1] + b[3]) / 2])
-        projection = LocalProjection.around(lons, lats) if len(lons) else LocalProjection(116.4, 39.9)
+        projection = (
+            LocalProjection.around(lons, lats) if len(lons) else LocalProjection(116.4, 39.9)
+        )
     if claimed_projected is None:
         claimed_projected = (
-            projection.geometries(claimed_lines) if len(claimed_lines) else np.empty(0, dtype=object)
+            projection.geometries(claimed_lines)
+            if len(claimed_lines)
+            else np.empty(0, dtype=object)
         )
-    claimed_length = float(shapely.length(claimed_projected).sum()) if len(claimed_projected) else 0.0
-    tree = shapely.STRtree(claimed_projected) if len(claimed_projected) else None
+    claimed_length = (
+        float(shapely.length(claimed_projected).sum()) if len(claimed_projected) else 0.0
+    )
+    area = claimed_area(claimed_projected, params.inside_m)
 
     # The common grid: integer multiples of the step inside the local day, over the union of data.
     spans = [(c[0][0], c[0][-1]) for c in cleaned if len(c[0])]
@@ -363,7 +388,7 @@ def measure_pair_day(
             slow = valid & (speed < params.walk_speed_min)
             walk = valid & (speed >= params.walk_speed_min) & (speed <= params.walk_speed_max)
         walk = _forgive_short_stops(walk, slow, int(params.stop_tolerance_s // step))
-        inside = inside_mask(xg, yg, valid, tree, params.inside_m)
+        inside = inside_mask(xg, yg, valid, area)
         series.append(MemberSeries(sid, xg, yg, valid, vx, vy, speed, walk, inside))
 
     n = len(grid)
