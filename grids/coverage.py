@@ -17,7 +17,6 @@ import shapely
 
 from patrols.rule_config import DEFAULT_PARAMS, RuleParams
 
-
 _K = np.int64(1 << 31)
 
 
