@@ -43,7 +43,7 @@ from patrols.together import LocalProjection, local_day_bounds  # noqa: E402
 DAY = date(2024, 5, 14)
 PARAMS = RuleParams()
 CLAIM_M = 1000.0
-WALK_S = 7200
+WALK_S = 7800  # 2 h 10 min
 
 
 def network(n_pairs: int) -> tuple[np.ndarray, np.ndarray]:
@@ -52,7 +52,7 @@ def network(n_pairs: int) -> tuple[np.ndarray, np.ndarray]:
     base = np.asarray(columns["geom"], dtype=object)
     proj = LocalProjection.around(*shapely.get_coordinates(base).T)
     base_len = shapely.length(proj.geometries(base)).sum()
-    tiles = int(np.ceil(n_pairs * CLAIM_M * 1.05 / base_len))
+    tiles = int(np.ceil(n_pairs * CLAIM_M * 2.5 / base_len))
     minx, miny, maxx, maxy = shapely.total_bounds(base)
     w, h = maxx - minx, maxy - miny
     cols = int(np.ceil(np.sqrt(tiles)))
@@ -64,24 +64,52 @@ def network(n_pairs: int) -> tuple[np.ndarray, np.ndarray]:
     return np.arange(1, len(lines) + 1), lines
 
 
-def claims(ids: np.ndarray, lines_m: np.ndarray, n_pairs: int) -> list[np.ndarray]:
-    """Consecutive ~1 km runs of segments in a spatial (Morton-ish) order: compact claims."""
-    c = shapely.centroid(lines_m)
-    x, y = shapely.get_x(c), shapely.get_y(c)
-    order = np.lexsort((x // 300, y // 300))  # 300 m bands, then by column inside a band
-    lengths = shapely.length(lines_m)[order]
-    label = ((np.cumsum(lengths) - lengths) // CLAIM_M).astype(np.int64)
-    starts = np.flatnonzero(np.diff(np.concatenate([[-1], label])))
-    groups = np.split(order, starts[1:])
-    if len(groups) < n_pairs:
-        raise SystemExit(f"network too small: {len(groups)} claims for {n_pairs} pairs")
-    return [ids[g] for g in groups[:n_pairs]]
-
-
-def route_track(lines_m: np.ndarray, t0: float, seed: int, phase: float, proj: LocalProjection):
-    """One member walking along the claimed segments in turn (straight links between them)."""
+def claim_walks(
+    lines_m: np.ndarray, n_pairs: int, seed: int = 7
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Each pair claims the segments of a ~1 km walk through the network (unclaimed segments,
+    one connected path), and patrols that path back and forth. Returns (segment index lists,
+    route coordinates in metres)."""
     rng = np.random.default_rng(seed)
-    coords = np.concatenate([shapely.get_coordinates(g) for g in lines_m])
+    coords = [shapely.get_coordinates(g) for g in lines_m]
+    lengths = shapely.length(lines_m)
+    ends = np.array([[c[0], c[-1]] for c in coords]).round(1)  # (n, 2, 2)
+    keys = [tuple(e) for e in ends.reshape(-1, 2)]
+    node_of = {}
+    nodes = np.array([node_of.setdefault(k, len(node_of)) for k in keys]).reshape(-1, 2)
+    adj: dict[int, list[tuple[int, int]]] = {}
+    for i, (a, b) in enumerate(nodes):
+        adj.setdefault(a, []).append((i, 0))
+        adj.setdefault(b, []).append((i, 1))
+    taken = np.zeros(len(lines_m), dtype=bool)
+    groups, routes = [], []
+    for s0 in rng.permutation(len(lines_m)):
+        if taken[s0] or lengths[s0] < 5:
+            continue
+        path, pts, total, node = [s0], [coords[s0]], lengths[s0], nodes[s0][1]
+        taken[s0] = True
+        while total < CLAIM_M:
+            options = [(j, side) for j, side in adj[node] if not taken[j] and lengths[j] >= 1]
+            if not options:
+                break
+            j, side = options[rng.integers(len(options))]
+            taken[j] = True
+            path.append(j)
+            pts.append(coords[j] if side == 0 else coords[j][::-1])
+            total += lengths[j]
+            node = nodes[j][1 - side]
+        if total >= 400:
+            groups.append(np.array(path))
+            routes.append(np.concatenate(pts))
+            if len(groups) == n_pairs:
+                return groups, routes
+    raise SystemExit(f"network too small: {len(groups)} claims for {n_pairs} pairs")
+
+
+def route_track(route: np.ndarray, t0: float, seed: int, phase: float, proj: LocalProjection):
+    """One member walking the route back and forth at 1.1 m/s for WALK_S seconds, 4 m GPS noise."""
+    rng = np.random.default_rng(seed)
+    coords = np.concatenate([route, route[::-1][1:]])
     seg = np.diff(coords, axis=0)
     seg_len = np.hypot(seg[:, 0], seg[:, 1])
     keep = seg_len > 0
@@ -101,15 +129,18 @@ def build(n_pairs: int):
     ids, lines = network(n_pairs)
     proj = LocalProjection.around(*shapely.get_coordinates(lines[:: max(1, len(lines) // 2000)]).T)
     segs = SegmentSet.build(ids, lines, proj, PARAMS)
-    groups = claims(ids, segs.projected, n_pairs)
+    idx_groups, routes = claim_walks(segs.projected, n_pairs)
+    groups = [ids[g] for g in idx_groups]
     t0 = local_day_bounds(DAY, PARAMS.timezone)[0] + 8 * 3600
     tracks, members = {}, {}
-    for p, g in enumerate(groups):
-        geoms = segs.projected[[segs.index[s] for s in g]]
+    for p, route in enumerate(routes):
         a, b = 2 * p + 1, 2 * p + 2
         members[p] = [a, b]
-        tracks[a] = route_track(geoms, t0 + (p % 60) * 60, a, 0.0, proj)
-        tracks[b] = route_track(geoms, t0 + (p % 60) * 60, b, 5.0, proj)
+        tracks[a] = route_track(route, t0 + (p % 60) * 60, a, 0.0, proj)
+        if p % 10 == 9:  # one pair in ten: the partner walks 200 m behind (not together)
+            tracks[b] = route_track(route, t0 + (p % 60) * 60, b, 200.0, proj)
+        else:
+            tracks[b] = route_track(route, t0 + (p % 60) * 60, b, 5.0, proj)
     return ids, lines, proj, segs, groups, members, tracks
 
 

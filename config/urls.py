@@ -8,12 +8,16 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/geo/", include("geo.api.urls")),
+    path("api/patrols/", include("patrols.api.urls")),
+    path("api/grids/", include("grids.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
     path("", include("geo.urls")),
+    path("patrols/", include("patrols.urls")),
+    path("grids/", include("grids.urls")),
     prefix_default_language=False,
 )
 if settings.DEBUG:

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from grids.api import views
+
+urlpatterns = [
+    path("coverage/", views.CoverageGeoJSON.as_view(), name="api-coverage"),
+    path("coverage/summary/", views.CoverageSummary.as_view(), name="api-coverage-summary"),
+]
