@@ -52,7 +52,7 @@ def compliance_table(request: HttpRequest) -> HttpResponse:
             "page": page,
             "total": total,
             "ok": ok,
-            "rate": (ok / total) if total else None,
+            "rate": round(100 * ok / total, 1) if total else None,
             "communities": Community.objects.filter(street_office=office).order_by("name"),
             "grids": Grid.objects.filter(street_office=office).order_by("name"),
             "query": query.urlencode(),
