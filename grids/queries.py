@@ -14,22 +14,31 @@ from django.db import connection
 SEGMENTS_FOR_OFFICE = """
 SELECT s.id, ST_AsBinary(s.geom)
 FROM geo_segment s
-WHERE (s.street_office_id = %(office)s
-       OR s.id IN (SELECT c.segment_id FROM grids_claim c WHERE c.street_office_id = %(office)s))
-  AND (%(bbox)s::float8[] IS NULL
-       OR s.geom && ST_MakeEnvelope((%(bbox)s::float8[])[1], (%(bbox)s::float8[])[2],
-                                    (%(bbox)s::float8[])[3], (%(bbox)s::float8[])[4], 4326))
+WHERE ((s.street_office_id = %(office)s
+        OR s.id IN (SELECT c.segment_id FROM grids_claim c WHERE c.street_office_id = %(office)s))
+       AND (%(bbox)s::float8[] IS NULL
+            OR s.geom && ST_MakeEnvelope((%(bbox)s::float8[])[1], (%(bbox)s::float8[])[2],
+                                         (%(bbox)s::float8[])[3], (%(bbox)s::float8[])[4], 4326)))
+   OR s.id = ANY(%(include)s::bigint[])
 ORDER BY s.id
 """
 
 
 def segments_for_office(
-    office_id: int, bbox: tuple[float, float, float, float] | None = None
+    office_id: int,
+    bbox: tuple[float, float, float, float] | None = None,
+    include: list[int] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(ids, lon/lat LineStrings) of the segments the office's coverage is measured on."""
+    """(ids, lon/lat LineStrings) of the segments the office's coverage is measured on (within
+    bbox if given), plus the segments `include` (a pair's claims) wherever they are."""
     with connection.cursor() as cur:
         cur.execute(
-            SEGMENTS_FOR_OFFICE, {"office": office_id, "bbox": list(bbox) if bbox else None}
+            SEGMENTS_FOR_OFFICE,
+            {
+                "office": office_id,
+                "bbox": list(bbox) if bbox else None,
+                "include": list(include or []),
+            },
         )
         rows = cur.fetchall()
     if not rows:

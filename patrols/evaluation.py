@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from multiprocessing import get_context
 
 import numpy as np
 from django.db import transaction
@@ -218,18 +219,13 @@ def evaluate_pair_day(
     # Only segments the walk can reach (its bbox + the matching radius) and the claimed ones.
     lons = np.concatenate([np.asarray(tr[1]) for tr in tracks.values()] + [np.zeros(0)])
     lats = np.concatenate([np.asarray(tr[2]) for tr in tracks.values()] + [np.zeros(0)])
-    ids, lines = (np.zeros(0, dtype=np.int64), np.empty(0, dtype=object))
-    if len(lons):
-        pad = 0.001  # ~100 m, far more than cover_m and inside_m
-        ids, lines = grid_queries.segments_for_office(
-            office.id, (lons.min() - pad, lats.min() - pad, lons.max() + pad, lats.max() + pad)
-        )
-    missing = [s for s in claimed_ids if s not in set(ids.tolist())]
-    if missing:
-        more_ids, more_lines = grid_queries.segments_for_office(office.id)
-        keep = np.isin(more_ids, missing)
-        ids = np.concatenate([ids, more_ids[keep]])
-        lines = np.concatenate([lines, more_lines[keep]])
+    pad = 0.001  # ~100 m, far more than cover_m and inside_m
+    bbox = (
+        (lons.min() - pad, lats.min() - pad, lons.max() + pad, lats.max() + pad)
+        if len(lons)
+        else (0, 0, 0, 0)
+    )
+    ids, lines = grid_queries.segments_for_office(office.id, bbox, include=claimed_ids)
     segs = SegmentSet.build(ids, lines, projection, params)
     result = _assess(pair, day, member_ids, claimed_ids, tracks, segs, projection, params)
     _store([result], {pair.id: pair}, params)
@@ -257,6 +253,28 @@ def reevaluate_after_upload(
     return out
 
 
+_FORK_STATE: dict = {}
+
+
+def _assess_chunk(pair_ids: list[int]) -> list[PairDayResult]:
+    st = _FORK_STATE
+    out = []
+    for pair_id in pair_ids:
+        r = _assess(
+            st["pairs"][pair_id],
+            st["day"],
+            st["members"][pair_id],
+            st["claims"].get(pair_id, []),
+            st["tracks"],
+            st["segs"],
+            st["projection"],
+            st["params"],
+        )
+        r.measurement = None  # per-second series: not needed once the rows are built
+        out.append(r)
+    return out
+
+
 @dataclass
 class OfficeRunStats:
     days: int = 0
@@ -273,8 +291,13 @@ def evaluate_street_office(
     progress: Progress | None = None,
     points_loader: PointsLoader | None = None,
     params: RuleParams | None = None,
+    workers: int = 1,
 ) -> OfficeRunStats:
-    """Recompute every pair-day of the office in [start_date, end_date] (inclusive)."""
+    """Recompute every pair-day of the office in [start_date, end_date] (inclusive).
+
+    One day at a time: load every member's points for the day once, assess each pair (in
+    `workers` forked processes when > 1), then store the day's verdicts and coverage rows.
+    """
     loader = points_loader or _default_loader()
     params = params or params_for_office(office.id)
     projection = office_projection(office)
@@ -290,22 +313,33 @@ def evaluate_street_office(
         stewards = sorted({s for ms in members.values() for s in ms})
         start, end = _load_window(day, params)
         tracks = loader(stewards, start, end) if stewards else {}
-        results = []
-        for i, (pair_id, member_ids) in enumerate(members.items()):
-            results.append(
-                _assess(
-                    pairs[pair_id],
-                    day,
-                    member_ids,
-                    claims.get(pair_id, []),
-                    tracks,
-                    segs,
-                    projection,
-                    params,
-                )
-            )
-            if progress and (i + 1) % 100 == 0:
-                progress(i + 1, len(members), f"{day} {i + 1}/{len(members)}")
+        _FORK_STATE.update(
+            pairs=pairs,
+            day=day,
+            members=members,
+            claims=claims,
+            tracks=tracks,
+            segs=segs,
+            projection=projection,
+            params=params,
+        )
+        keys = list(members)
+        results: list[PairDayResult] = []
+        if workers > 1 and len(keys) >= 50:
+            # Forked workers inherit the loaded points and the prepared segments; they only
+            # compute (no database) and send back verdicts and coverage rows.
+            chunks = [keys[i : i + 50] for i in range(0, len(keys), 50)]
+            with get_context("fork").Pool(workers) as pool:
+                for part in pool.imap(_assess_chunk, chunks):
+                    results.extend(part)
+                    if progress:
+                        progress(len(results), len(keys), f"{day} {len(results)}/{len(keys)}")
+        else:
+            for i in range(0, len(keys), 100):
+                results.extend(_assess_chunk(keys[i : i + 100]))
+                if progress:
+                    progress(len(results), len(keys), f"{day} {len(results)}/{len(keys)}")
+        _FORK_STATE.clear()
         _store(results, pairs, params)
         stats.days += 1
         stats.pair_days += len(results)

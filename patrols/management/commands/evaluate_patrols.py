@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from datetime import date
 
@@ -19,8 +20,11 @@ class Command(BaseCommand):
         parser.add_argument("--office", required=True, help=_("街道代码"))
         parser.add_argument("--from", dest="start", required=True, type=date.fromisoformat)
         parser.add_argument("--to", dest="end", required=True, type=date.fromisoformat)
+        parser.add_argument(
+            "--workers", type=int, default=min(2, os.cpu_count() or 1), help=_("并行计算的进程数")
+        )
 
-    def handle(self, *args, office: str, start: date, end: date, **options) -> None:
+    def handle(self, *args, office: str, start: date, end: date, workers: int, **options) -> None:
         try:
             street_office = StreetOffice.objects.get(code=office)
         except StreetOffice.DoesNotExist as exc:
@@ -32,7 +36,9 @@ class Command(BaseCommand):
         def progress(i: int, n: int, message: str) -> None:
             self.stdout.write(f"[{i}/{n}] {message}")
 
-        stats = evaluate_street_office(street_office, start, end, progress=progress)
+        stats = evaluate_street_office(
+            street_office, start, end, progress=progress, workers=workers
+        )
         self.stdout.write(
             self.style.SUCCESS(
                 _(
