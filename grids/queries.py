@@ -169,3 +169,56 @@ def coverage_rollup(office_id: int, start: date, end: date, level: str) -> list[
         }
         for k, c, w in rows
     ]
+
+
+# One Mapbox vector tile of the coverage map, built by PostGIS (ST_AsMVT): the browser gets a few
+# kB per tile however many segments the office has. Coverage is aggregated only for the segments
+# in the tile (the (segment, pair, day) unique index serves the join).
+COVERAGE_TILE = """
+WITH seg AS (
+    SELECT s.id, s.name, s.length_m, s.geom
+    FROM geo_segment s
+    WHERE s.street_office_id = %(office)s
+      AND s.geom && ST_Transform(ST_TileEnvelope(%(z)s, %(x)s, %(y)s, margin => 0.02), 4326)
+),
+cov AS (
+    SELECT c.segment_id,
+           bit_count(bit_or(c.covered_bits))::float8 / length(bit_or(c.covered_bits)) AS share,
+           sum(c.patrol_count) AS patrols
+    FROM grids_segmentcoverage c
+    JOIN seg ON seg.id = c.segment_id
+    WHERE c.day BETWEEN %(start)s AND %(end)s AND (NOT %(by_pair)s OR c.claimed) AND c.walked_m > 0
+    GROUP BY c.segment_id, length(c.covered_bits)
+),
+tile AS (
+    SELECT ST_AsMVTGeom(ST_Transform(seg.geom, 3857), ST_TileEnvelope(%(z)s, %(x)s, %(y)s), 4096, 64, true)
+               AS geom,
+           seg.id, seg.name, round(seg.length_m::numeric, 1)::float8 AS length_m,
+           round(coalesce(cov.share, 0)::numeric, 3)::float8 AS share,
+           coalesce(cov.patrols, 0)::int AS patrols,
+           EXISTS (SELECT 1 FROM grids_claim cl WHERE cl.segment_id = seg.id AND cl.valid_from <= %(end)s
+                   AND (cl.valid_to IS NULL OR cl.valid_to > %(start)s)) AS claimed
+    FROM seg LEFT JOIN cov ON cov.segment_id = seg.id
+)
+SELECT ST_AsMVT(tile, 'coverage', 4096, 'geom', 'id') FROM tile WHERE geom IS NOT NULL
+"""
+
+
+def coverage_tile(
+    office_id: int, z: int, x: int, y: int, start: date, end: date, *, by_pair: bool = False
+) -> bytes:
+    with connection.cursor() as cur:
+        cur.execute(
+            COVERAGE_TILE,
+            {
+                "office": office_id,
+                "z": z,
+                "x": x,
+                "y": y,
+                "start": start,
+                "end": end,
+                "by_pair": by_pair,
+            },
+        )
+        (tile,) = cur.fetchone()
+    return bytes(tile or b"")

@@ -110,3 +110,24 @@ class CoverageSummary(APIView):
         return Response(
             {"office": office.code, "from": start, "to": end, "level": level, "results": rows}
         )
+
+
+class CoverageTile(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        parameters=[*PERIOD_PARAMS, OpenApiParameter("by", str, enum=["anyone", "pair"])],
+        responses={(200, "application/vnd.mapbox-vector-tile"): OpenApiTypes.BINARY},
+        description="覆盖地图的矢量切片（Mapbox Vector Tile，图层 coverage：share、patrols、claimed、name）。",
+    )
+    def get(self, request, z: int, x: int, y: int):
+        if not (0 <= z <= 22 and 0 <= x < 2**z and 0 <= y < 2**z):
+            raise ValidationError({"tile": _("切片坐标无效")})
+        office = supervised_office(request)
+        start, end = _period(request)
+        tile = queries.coverage_tile(
+            office.id, z, x, y, start, end, by_pair=request.query_params.get("by") == "pair"
+        )
+        resp = HttpResponse(tile, content_type="application/vnd.mapbox-vector-tile")
+        resp["Cache-Control"] = "private, max-age=60"
+        return resp

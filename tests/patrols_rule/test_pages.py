@@ -156,3 +156,26 @@ def test_the_coverage_api_returns_geojson_and_rollups(client, world):
     # walked pair 1's block instead: 1,000 of 1,500 claimed metres covered by their own pair.
     assert row["claimed_m"] == pytest.approx(1500, rel=0.03)
     assert row["share"] == pytest.approx(2 / 3, abs=0.02)
+
+
+def _tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
+    import math
+
+    n = 2**z
+    x = int((lon + 180) / 360 * n)
+    y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+    return x, y
+
+
+def test_the_coverage_vector_tile_holds_the_block_and_nothing_elsewhere(client, world):
+    x, y = _tile_of(synth.LON0 + 0.0015, synth.LAT0 + 0.001, 16)
+    resp = client.get(
+        f"/api/grids/coverage/tiles/16/{x}/{y}.pbf", {"from": "2024-05-14", "to": "2024-05-14"}
+    )
+    assert resp.status_code == 200 and resp["Content-Type"] == "application/vnd.mapbox-vector-tile"
+    body = resp.content
+    assert b"coverage" in body and b"share" in body and "南巷".encode() in body
+    far = client.get(f"/api/grids/coverage/tiles/16/{x + 40}/{y}.pbf")
+    assert far.status_code == 200 and far.content == b""
+    bad = client.get("/api/grids/coverage/tiles/3/9/1.pbf")
+    assert bad.status_code == 400
