@@ -97,7 +97,7 @@ class PairDayResult:
     day: date
     verdict: object
     measurement: object
-    coverage_rows: list[SegmentCoverage]
+    coverage_rows: list[grid_queries.CoverageRow]
 
 
 def _assess(
@@ -122,19 +122,17 @@ def _assess(
         bits[covered[lo:hi] - first] = ord("1")
         last = cov.last_time[i]
         rows.append(
-            SegmentCoverage(
-                segment_id=int(segs.ids[i]),
-                pair_id=pair.id,
-                street_office_id=pair.street_office_id,
-                day=day,
-                claimed=bool(is_claimed[i]),
-                walked_m=float(cov.walked_m[i]),
-                covered_share=float(share[i]),
-                covered_bits=bits.tobytes().decode("ascii"),
-                patrol_count=int(cov.patrols[i]),
-                last_patrolled_at=None
-                if np.isnan(last)
-                else datetime.fromtimestamp(float(last), UTC),
+            grid_queries.CoverageRow(
+                int(segs.ids[i]),
+                pair.id,
+                pair.street_office_id,
+                day,
+                bool(is_claimed[i]),
+                float(cov.walked_m[i]),
+                float(share[i]),
+                bits.tobytes().decode("ascii"),
+                int(cov.patrols[i]),
+                None if np.isnan(last) else datetime.fromtimestamp(float(last), UTC),
             )
         )
     return PairDayResult(pair.id, day, v, m, rows)
@@ -195,9 +193,7 @@ def _store(results: list[PairDayResult], pairs: dict[int, Pair], params: RulePar
             by_day.setdefault(r.day, []).append(r.pair_id)
         for day, pair_ids in by_day.items():
             SegmentCoverage.objects.filter(day=day, pair_id__in=pair_ids).delete()
-        SegmentCoverage.objects.bulk_create(
-            [row for r in results for row in r.coverage_rows], batch_size=5000
-        )
+        grid_queries.copy_coverage_rows([row for r in results for row in r.coverage_rows])
 
 
 def evaluate_pair_day(
