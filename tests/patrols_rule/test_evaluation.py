@@ -201,3 +201,26 @@ def test_coverage_by_anyone_includes_other_pairs_but_by_pair_does_not(block):
         if r["key"] == pair.id
     ]
     assert row["share"] == 0
+
+
+def test_rule_settings_reject_unknown_or_invalid_parameters(block):
+    from django.core.exceptions import ValidationError
+
+    bad = RuleSettings(street_office=block["office"], overrides={"min_minute": 90})
+    with pytest.raises(ValidationError, match="unknown"):
+        bad.full_clean()
+    worse = RuleSettings(
+        street_office=block["office"], overrides={"time_slots": [["09:00", "06:00"]]}
+    )
+    with pytest.raises(ValidationError):
+        worse.full_clean()
+    RuleSettings(street_office=block["office"], overrides={"min_minutes": 90}).full_clean()
+
+
+def test_the_command_rejects_an_unknown_office(block):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="没有代码为"):
+        call_command(
+            "evaluate_patrols", "--office", "nope", "--from", "2024-05-14", "--to", "2024-05-14"
+        )
