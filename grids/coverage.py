@@ -68,6 +68,39 @@ class CellIndex:
         return query[close], hit[close]
 
 
+def _points_along(
+    lines_m: np.ndarray, line: np.ndarray, dist: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Point at `dist` metres along `lines_m[line]`, and the unit direction of the line there.
+
+    One searchsorted over all vertices' running distance instead of shapely's per-point
+    interpolation: a district's million pieces in a fraction of a second.
+    """
+    n = len(dist)
+    if n == 0:
+        z = np.zeros(0)
+        return z, z, z, z
+    coords, owner = shapely.get_coordinates(lines_m, return_index=True)
+    ex, ey = np.diff(coords[:, 0]), np.diff(coords[:, 1])
+    same = owner[1:] == owner[:-1]
+    elen = np.where(same, np.hypot(ex, ey), 0.0)  # the hop to the next line has no length
+    cum = np.concatenate([[0.0], np.cumsum(elen)])
+    first_vertex = np.searchsorted(owner, np.arange(len(lines_m)))
+    target = cum[first_vertex][line] + dist
+    # Last vertex at or before the target: skips zero-length edges, and stays inside the line
+    # because dist < the line's length.
+    k = np.clip(np.searchsorted(cum, target, side="right") - 1, 0, len(elen) - 1)
+    ok = elen[k] > 0
+    f = np.where(ok, (target - cum[k]) / np.where(ok, elen[k], 1.0), 0.0)
+    start = np.where(ok, k, first_vertex[line])  # a zero-length line: its first vertex
+    mx = coords[start, 0] + f * np.where(ok, ex[k], 0.0)
+    my = coords[start, 1] + f * np.where(ok, ey[k], 0.0)
+    norm = np.where(ok, elen[k], 1.0)
+    tx = np.where(ok, ex[k] / norm, 1.0)
+    ty = np.where(ok, ey[k] / norm, 0.0)
+    return mx, my, tx, ty
+
+
 @dataclass
 class SegmentSamples:
     """Pieces of a set of (projected) segments, indexed for point queries."""
@@ -100,24 +133,17 @@ class SegmentSamples:
         offsets = np.arange(len(seg)) - np.repeat(np.cumsum(counts) - counts, counts)
         piece = lengths[seg] / counts[seg]
         dist = (offsets + 0.5) * piece
-        geoms = lines_m[seg]
-        mid = shapely.line_interpolate_point(geoms, dist)
-        ahead = shapely.line_interpolate_point(geoms, np.minimum(dist + 1.0, lengths[seg]))
-        behind = shapely.line_interpolate_point(geoms, np.maximum(dist - 1.0, 0.0))
-        dx = shapely.get_x(ahead) - shapely.get_x(behind)
-        dy = shapely.get_y(ahead) - shapely.get_y(behind)
-        norm = np.hypot(dx, dy)
-        norm[norm == 0] = 1.0
+        mx, my, tx, ty = _points_along(lines_m, seg, dist)
         return cls(
             segment_ids=ids,
             lengths_m=lengths,
             sample_seg=seg,
             sample_len=piece,
-            tx=dx / norm,
-            ty=dy / norm,
-            sx=shapely.get_x(mid),
-            sy=shapely.get_y(mid),
-            grid=CellIndex(shapely.get_x(mid), shapely.get_y(mid), cell_m),
+            tx=tx,
+            ty=ty,
+            sx=mx,
+            sy=my,
+            grid=CellIndex(mx, my, cell_m),
         )
 
     @property

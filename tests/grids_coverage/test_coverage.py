@@ -12,6 +12,7 @@ from datetime import date
 
 import numpy as np
 import pytest
+import shapely
 
 from grids.coverage import SegmentSamples, match_walking_points, summarise
 from patrols.assessment import assess_pair_day
@@ -98,3 +99,25 @@ def test_samples_split_each_segment_into_pieces_that_sum_to_its_length():
     assert np.abs(samples.tx[south]).min() > 0.99
     east = samples.sample_seg == 1
     assert np.abs(samples.ty[east]).min() > 0.99
+
+
+def test_points_along_lines_match_shapely_on_the_real_wudaokou_network():
+    from geo.importers.streets import prepare_segments
+    from grids.coverage import _points_along
+    from tests.conftest import shared_file
+
+    columns, _, _ = prepare_segments(shared_file("osm", "wudaokou.osm"))
+    lines = np.asarray(columns["geom"], dtype=object)
+    proj = LocalProjection.around(np.array([116.33]), np.array([40.0]))
+    lines_m = proj.geometries(lines)
+    lengths = shapely.length(lines_m)
+    rng = np.random.default_rng(0)
+    line = rng.integers(0, len(lines_m), 5000)
+    dist = rng.random(5000) * lengths[line] * 0.999
+    mx, my, tx, ty = _points_along(lines_m, line, dist)
+    ref = shapely.line_interpolate_point(lines_m[line], dist)
+    assert np.hypot(mx - shapely.get_x(ref), my - shapely.get_y(ref)).max() < 1e-6
+    assert np.allclose(np.hypot(tx, ty), 1.0)
+    # The direction is the line's own direction there: a step along it stays on the line.
+    ahead = shapely.points(mx + 0.01 * tx, my + 0.01 * ty)
+    assert (shapely.distance(lines_m[line], ahead) < 1e-3).mean() > 0.99  # except at bends
