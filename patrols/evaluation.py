@@ -250,6 +250,8 @@ def reevaluate_after_upload(
 
 
 _FORK_STATE: dict = {}
+# Below this many pairs a day, forking costs more than it saves.
+PARALLEL_MIN_PAIRS = 50
 
 
 def _assess_chunk(pair_ids: list[int]) -> list[PairDayResult]:
@@ -321,10 +323,11 @@ def evaluate_street_office(
         )
         keys = list(members)
         results: list[PairDayResult] = []
-        if workers > 1 and len(keys) >= 50:
+        if workers > 1 and len(keys) >= PARALLEL_MIN_PAIRS:
             # Forked workers inherit the loaded points and the prepared segments; they only
             # compute (no database) and send back verdicts and coverage rows.
-            chunks = [keys[i : i + 50] for i in range(0, len(keys), 50)]
+            size = max(1, min(50, len(keys) // (2 * workers)))
+            chunks = [keys[i : i + size] for i in range(0, len(keys), size)]
             with get_context("fork").Pool(workers) as pool:
                 for part in pool.imap(_assess_chunk, chunks):
                     results.extend(part)

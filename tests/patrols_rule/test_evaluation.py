@@ -224,3 +224,35 @@ def test_the_command_rejects_an_unknown_office(block):
         call_command(
             "evaluate_patrols", "--office", "nope", "--from", "2024-05-14", "--to", "2024-05-14"
         )
+
+
+def test_forked_workers_store_the_same_verdicts_and_coverage_as_one_process(block, monkeypatch):
+    monkeypatch.setattr("patrols.evaluation.PARALLEL_MIN_PAIRS", 2)
+    pair = block["pair"]
+    pairs = [pair] + [
+        factories.make_pair(block["office"], block["community"], f"第{i}组", [block["segments"][k]])
+        for i, k in ((2, "n"), (3, 1), (4, 3))
+    ]
+    tracks = {}
+    for i, p in enumerate(pairs):
+        a, b = factories.stewards_of(p)
+        tracks[a] = synth.walk(T0, 2000 + 1000 * i, seed=10 + i)
+        tracks[b] = synth.walk(T0, 2000 + 1000 * i, seed=20 + i, phase_m=50.0 * i)
+    loader = factories.DictLoader(tracks)
+
+    def snapshot():
+        verdicts = sorted(
+            PairDayVerdict.objects.filter(day=DAY).values_list("pair_id", "compliant", "numbers")
+        )
+        cov = sorted(
+            SegmentCoverage.objects.filter(day=DAY).values_list(
+                "segment_id", "pair_id", "covered_bits", "patrol_count", "last_patrolled_at"
+            )
+        )
+        return verdicts, cov
+
+    evaluate_street_office(block["office"], DAY, DAY, points_loader=loader, workers=1)
+    one = snapshot()
+    evaluate_street_office(block["office"], DAY, DAY, points_loader=loader, workers=2)
+    assert snapshot() == one
+    assert len(one[0]) == 4 and len(one[1]) > 4
