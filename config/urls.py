@@ -24,6 +24,7 @@ urlpatterns += i18n_patterns(
     path("tracks/", include("patrols.track_urls")),
     path("credits/", include("patrols.credit_urls")),
     path("", include("geo.urls")),
+    path("patrols/", include("patrols.urls")),
     prefix_default_language=False,
 )
 if settings.DEBUG:

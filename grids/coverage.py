@@ -1,159 +1,274 @@
-"""Planning coverage: how much of each community's and grid's alley length is assigned to a pair.
+"""Which parts of which segments were walked: vectorised numpy + shapely, no ORM.
 
-Set-based: one aggregate query per level; the fragmentation check reuses the segment graph.
+Each segment is cut into pieces of about `sample_step_m`; a piece is walked when a walking track
+point lies within `cover_m` of its midpoint AND the walker was heading along the segment (within
+`cover_angle_deg`, either direction). The heading test is what keeps a walk down a perpendicular
+street from "covering" 30 m of every alley it crosses; the distance test keeps a parallel street
+40 m away from counting. Walked share = walked pieces' length / segment length.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Any
+from collections.abc import Sequence
+from dataclasses import dataclass
 
-from django.db.models import Count, Exists, F, OuterRef, Q, Sum
-from django.utils.translation import gettext as _
+import numpy as np
+import shapely
 
-from geo.models import Segment
-from grids.assignment import claims_on
-from grids.models import Claim
-from grids.network import adjacency, components
-from grids.suggest import load_segs
-from patrols.models import PairMember, ProgrammeSettings
-from patrols.registry import local_today
+from patrols.rule_config import DEFAULT_PARAMS, RuleParams
+
+_K = np.int64(1 << 31)
 
 
-def _levels(street_office_id: int, day: dt.date, level: str) -> list[dict[str, Any]]:
-    assigned = Exists(Claim.objects.filter(claims_on(day), segment_id=OuterRef("pk")))
-    rows = (
-        Segment.objects.filter(street_office_id=street_office_id)
-        .annotate(is_assigned=assigned)
-        .values(f"{level}_id", area_name=F(f"{level}__name"))
-        .annotate(
-            total_m=Sum("length_m"),
-            assigned_m=Sum("length_m", filter=Q(is_assigned=True)),
-            segments=Count("id"),
-            unassigned_segments=Count("id", filter=Q(is_assigned=False)),
+class CellIndex:
+    """Points bucketed in square cells: all points within `cell` metres of a query point lie in
+    its 3×3 block of cells. Pure numpy (searchsorted over sorted cell keys), which for millions of
+    1 Hz track points is several times faster than building shapely points for an STRtree.
+    """
+
+    def __init__(self, x: np.ndarray, y: np.ndarray, cell: float) -> None:
+        self.cell = float(cell)
+        self.x, self.y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+        keys = self._keys(np.floor(self.x / self.cell), np.floor(self.y / self.cell))
+        self.order = np.argsort(keys, kind="stable")
+        self.keys = keys[self.order]
+
+    @staticmethod
+    def _keys(cx: np.ndarray, cy: np.ndarray) -> np.ndarray:
+        return (cx.astype(np.int64) + (1 << 30)) * _K + (cy.astype(np.int64) + (1 << 30))
+
+    def within(
+        self, px: np.ndarray, py: np.ndarray, radius: float
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(query index, point index) pairs closer than radius (radius <= cell)."""
+        if radius > self.cell:
+            raise ValueError("radius must not exceed the cell size")
+        n = len(px)
+        if n == 0 or len(self.keys) == 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        cx, cy = np.floor(px / self.cell), np.floor(py / self.cell)
+        # Look up each distinct cell once (a walk stays in a cell for several seconds).
+        _, first, inv = np.unique(self._keys(cx, cy), return_index=True, return_inverse=True)
+        u = len(first)
+        off = np.array([-1, 0, 1])
+        qx = (cx[first][:, None] + np.repeat(off, 3)[None, :]).ravel()
+        qy = (cy[first][:, None] + np.tile(off, 3)[None, :]).ravel()
+        keys = self._keys(qx, qy)
+        lo = np.searchsorted(self.keys, keys, side="left")
+        cnt = np.searchsorted(self.keys, keys, side="right") - lo
+        cand = self.order[np.repeat(lo - (np.cumsum(cnt) - cnt), cnt) + np.arange(int(cnt.sum()))]
+        per_cell = np.bincount(np.repeat(np.arange(u * 9) // 9, cnt), minlength=u)
+        cell_start = np.cumsum(per_cell) - per_cell
+        pc = per_cell[inv.ravel()]
+        query = np.repeat(np.arange(n), pc)
+        hit = cand[
+            np.repeat(cell_start[inv.ravel()] - (np.cumsum(pc) - pc), pc) + np.arange(int(pc.sum()))
+        ]
+        close = np.hypot(self.x[hit] - px[query], self.y[hit] - py[query]) <= radius
+        return query[close], hit[close]
+
+
+def _points_along(
+    lines_m: np.ndarray, line: np.ndarray, dist: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Point at `dist` metres along `lines_m[line]`, and the unit direction of the line there.
+
+    One searchsorted over all vertices' running distance instead of shapely's per-point
+    interpolation: a district's million pieces in a fraction of a second.
+    """
+    n = len(dist)
+    if n == 0:
+        z = np.zeros(0)
+        return z, z, z, z
+    coords, owner = shapely.get_coordinates(lines_m, return_index=True)
+    ex, ey = np.diff(coords[:, 0]), np.diff(coords[:, 1])
+    same = owner[1:] == owner[:-1]
+    elen = np.where(same, np.hypot(ex, ey), 0.0)  # the hop to the next line has no length
+    cum = np.concatenate([[0.0], np.cumsum(elen)])
+    first_vertex = np.searchsorted(owner, np.arange(len(lines_m)))
+    target = cum[first_vertex][line] + dist
+    # Last vertex at or before the target: skips zero-length edges, and stays inside the line
+    # because dist < the line's length.
+    k = np.clip(np.searchsorted(cum, target, side="right") - 1, 0, len(elen) - 1)
+    ok = elen[k] > 0
+    f = np.where(ok, (target - cum[k]) / np.where(ok, elen[k], 1.0), 0.0)
+    start = np.where(ok, k, first_vertex[line])  # a zero-length line: its first vertex
+    mx = coords[start, 0] + f * np.where(ok, ex[k], 0.0)
+    my = coords[start, 1] + f * np.where(ok, ey[k], 0.0)
+    norm = np.where(ok, elen[k], 1.0)
+    tx = np.where(ok, ex[k] / norm, 1.0)
+    ty = np.where(ok, ey[k] / norm, 0.0)
+    return mx, my, tx, ty
+
+
+@dataclass
+class SegmentSamples:
+    """Pieces of a set of (projected) segments, indexed for point queries."""
+
+    segment_ids: np.ndarray  # (n_seg,) database ids (or any labels)
+    lengths_m: np.ndarray  # (n_seg,)
+    sample_seg: np.ndarray  # (n_samples,) index into segment_ids
+    sample_len: np.ndarray  # (n_samples,) metres each piece stands for
+    tx: np.ndarray  # unit tangent of the segment at each piece
+    ty: np.ndarray
+    sx: np.ndarray  # piece midpoints, metres
+    sy: np.ndarray
+    grid: CellIndex
+
+    @classmethod
+    def build(
+        cls,
+        segment_ids: Sequence[int] | np.ndarray,
+        lines_m: np.ndarray,
+        step_m: float = 5.0,
+        cell_m: float = 15.0,
+    ) -> SegmentSamples:
+        """`lines_m`: shapely LineStrings already projected to metres."""
+        lines_m = np.asarray(lines_m, dtype=object)
+        ids = np.asarray(segment_ids)
+        lengths = shapely.length(lines_m) if len(lines_m) else np.zeros(0)
+        counts = np.maximum(1, np.ceil(lengths / step_m)).astype(np.int64)
+        seg = np.repeat(np.arange(len(lines_m)), counts)
+        # k-th piece of n: midpoint at (k + 0.5) / n of the length.
+        offsets = np.arange(len(seg)) - np.repeat(np.cumsum(counts) - counts, counts)
+        piece = lengths[seg] / counts[seg]
+        dist = (offsets + 0.5) * piece
+        mx, my, tx, ty = _points_along(lines_m, seg, dist)
+        return cls(
+            segment_ids=ids,
+            lengths_m=lengths,
+            sample_seg=seg,
+            sample_len=piece,
+            tx=tx,
+            ty=ty,
+            sx=mx,
+            sy=my,
+            grid=CellIndex(mx, my, cell_m),
         )
-        .order_by(F(f"{level}__name").asc(nulls_last=True))
-    )
-    out = []
-    for r in rows:
-        total, done = r["total_m"] or 0.0, r["assigned_m"] or 0.0
-        out.append(
-            {
-                "id": r[f"{level}_id"],
-                "name": r["area_name"] or _("（未划入）"),
-                "total_m": round(total, 1),
-                "assigned_m": round(done, 1),
-                "share": round(done / total, 4) if total else 0.0,
-                "segments": r["segments"],
-                "unassigned_segments": r["unassigned_segments"],
-            }
+
+    @property
+    def n_samples(self) -> int:
+        return len(self.sample_seg)
+
+
+@dataclass
+class Walked:
+    """Raw matches of walking track points to segment pieces: (piece index, time)."""
+
+    sample: np.ndarray
+    time: np.ndarray
+
+    @classmethod
+    def empty(cls) -> Walked:
+        return cls(np.zeros(0, dtype=np.int64), np.zeros(0))
+
+    @classmethod
+    def concat(cls, parts: Sequence[Walked]) -> Walked:
+        if not parts:
+            return cls.empty()
+        return cls(
+            np.concatenate([p.sample for p in parts]), np.concatenate([p.time for p in parts])
         )
-    return out
 
 
-def pair_checks(street_office_id: int, day: dt.date) -> list[dict[str, Any]]:
-    """Per pair: total length held, pieces of network, and the overlong / fragmented flags."""
-    programme = ProgrammeSettings.for_office(street_office_id)
-    limit = programme.max_pair_length_m
-    claims = (
-        Claim.objects.filter(claims_on(day), street_office_id=street_office_id)
-        .select_related("pair", "pair__community")
-        .order_by("pair_id")
-    )
-    by_pair: dict[int, list[int]] = {}
-    pairs = {}
-    for c in claims:
-        by_pair.setdefault(c.pair_id, []).append(c.segment_id)
-        pairs[c.pair_id] = c.pair
-    members = dict(
-        PairMember.objects.filter(pair_id__in=list(by_pair), joined_on__lte=day)
-        .filter(Q(left_on__isnull=True) | Q(left_on__gt=day))
-        .values_list("pair_id")
-        .annotate(n=Count("id"))
-    )
-    segs = {
-        s.id: s
-        for s in load_segs(Segment.objects.filter(pk__in=[i for v in by_pair.values() for i in v]))
-    }
-    out = []
-    for pair_id, seg_ids in by_pair.items():
-        mine = [segs[i] for i in seg_ids]
-        pieces = len(components(seg_ids, adjacency(mine)))
-        length = sum(s.length_m for s in mine)
-        pair = pairs[pair_id]
-        out.append(
-            {
-                "pair": pair_id,
-                "name": pair.name,
-                "community": pair.community.name,
-                "length_m": round(length, 1),
-                "segments": len(seg_ids),
-                "pieces": pieces,
-                "overlong": length > limit,
-                "fragmented": pieces > 1,
-                "members": members.get(pair_id, 0),
-                # A member resigned or was dismissed: the pair cannot patrol two-by-two any more.
-                "incomplete": members.get(pair_id, 0) < programme.pair_size,
-            }
+def match_walking_points(
+    samples: SegmentSamples,
+    t: np.ndarray,
+    x: np.ndarray,
+    y: np.ndarray,
+    vx: np.ndarray,
+    vy: np.ndarray,
+    params: RuleParams = DEFAULT_PARAMS,
+    stride: int = 3,
+) -> Walked:
+    """Pieces near walking points whose heading runs along the piece.
+
+    Points are taken every `stride` seconds: at walking pace (<= 2.5 m/s) that is <= 7.5 m apart,
+    so every 5 m piece along the walk has a point within 3.75 m along-track of it, well inside the
+    15 m matching radius; a third of the lookups.
+    """
+    if samples.n_samples == 0 or len(t) == 0:
+        return Walked.empty()
+    t, x, y, vx, vy = t[::stride], x[::stride], y[::stride], vx[::stride], vy[::stride]
+    speed = np.hypot(vx, vy)
+    pt, sm = samples.grid.within(x, y, params.cover_m)
+    if len(pt) == 0:
+        return Walked.empty()
+    cos = np.abs(vx[pt] * samples.tx[sm] + vy[pt] * samples.ty[sm]) / np.maximum(speed[pt], 1e-9)
+    along = cos >= np.cos(np.radians(params.cover_angle_deg))
+    return Walked(sm[along].astype(np.int64), t[pt[along]])
+
+
+@dataclass
+class SegmentCoverageResult:
+    segment_ids: np.ndarray
+    lengths_m: np.ndarray
+    walked_m: np.ndarray
+    patrols: np.ndarray  # number of separate passes
+    last_time: np.ndarray  # epoch seconds, NaN if never
+
+    @property
+    def share(self) -> np.ndarray:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(
+                self.lengths_m > 0, np.minimum(1.0, self.walked_m / self.lengths_m), 0.0
+            )
+
+    def restrict(self, mask: np.ndarray) -> SegmentCoverageResult:
+        return SegmentCoverageResult(
+            self.segment_ids[mask],
+            self.lengths_m[mask],
+            self.walked_m[mask],
+            self.patrols[mask],
+            self.last_time[mask],
         )
-    return out
 
 
-def coverage(street_office_id: int, day: dt.date | None = None) -> dict[str, Any]:
-    day = day or local_today()
-    unassigned = (
-        Segment.objects.filter(street_office_id=street_office_id)
-        .exclude(Exists(Claim.objects.filter(claims_on(day), segment_id=OuterRef("pk"))))
-        .order_by("id")
-        .values_list("id", flat=True)
+def summarise(samples: SegmentSamples, walked: Walked, pass_gap_s: float) -> SegmentCoverageResult:
+    """Per segment: walked metres, number of passes, last walked time.
+
+    Works on the touched pieces only, so a pair-day against a district of 10^6 pieces costs
+    what the pair walked, not the district's size.
+    """
+    n_seg = len(samples.segment_ids)
+    covered = np.unique(walked.sample)
+    walked_m = np.bincount(
+        samples.sample_seg[covered], weights=samples.sample_len[covered], minlength=n_seg
     )
-    return {
-        "day": day.isoformat(),
-        "communities": _levels(street_office_id, day, "community"),
-        "grids": _levels(street_office_id, day, "grid"),
-        "pairs": pair_checks(street_office_id, day),
-        "unassigned_segment_ids": list(unassigned),
-        "max_pair_length_m": ProgrammeSettings.for_office(street_office_id).max_pair_length_m,
-    }
+    patrols = np.zeros(n_seg, dtype=np.int64)
+    last = np.full(n_seg, np.nan)
+    if len(walked.sample):
+        seg = samples.sample_seg[walked.sample]
+        order = np.lexsort((walked.time, seg))
+        seg, tm = seg[order], walked.time[order]
+        new = np.ones(len(seg), dtype=bool)
+        new[1:] = (seg[1:] != seg[:-1]) | (np.diff(tm) > pass_gap_s)
+        patrols = np.bincount(seg[new], minlength=n_seg)
+        is_last = np.ones(len(seg), dtype=bool)
+        is_last[:-1] = seg[1:] != seg[:-1]
+        last[seg[is_last]] = tm[is_last]
+    return SegmentCoverageResult(samples.segment_ids, samples.lengths_m, walked_m, patrols, last)
 
 
-def coverage_features(street_office_id: int, day: dt.date | None = None) -> dict[str, Any]:
-    """GeoJSON of the office's segments with their planning status, for the coverage map."""
-    import json
+def walking_points(measurement) -> tuple[np.ndarray, ...]:
+    """(t, x, y, vx, vy) of every member's walking seconds of a measured pair-day, concatenated."""
+    parts = []
+    grid = measurement.grid
+    for s in measurement.members:
+        moving = s.walking & (s.speed >= 0.3)  # heading is noise when standing
+        parts.append((grid[moving], s.x[moving], s.y[moving], s.vx[moving], s.vy[moving]))
+    if not parts:
+        z = np.zeros(0)
+        return z, z, z, z, z
+    return tuple(np.concatenate(c) for c in zip(*parts, strict=True))
 
-    from django.contrib.gis.db.models.functions import AsGeoJSON
 
-    day = day or local_today()
-    checks = {p["pair"]: p for p in pair_checks(street_office_id, day)}
-    holders = dict(
-        Claim.objects.filter(claims_on(day), street_office_id=street_office_id).values_list(
-            "segment_id", "pair_id"
-        )
-    )
-    features = []
-    rows = Segment.objects.filter(street_office_id=street_office_id).annotate(
-        gj=AsGeoJSON("geom", precision=6)
-    )
-    for s in rows.values("id", "name", "length_m", "gj").order_by("id"):
-        pair = checks.get(holders.get(s["id"]))
-        if pair is None:
-            state = "unassigned"
-        elif pair["overlong"]:
-            state = "overlong"
-        elif pair["fragmented"]:
-            state = "fragmented"
-        else:
-            state = "assigned"
-        features.append(
-            {
-                "type": "Feature",
-                "geometry": json.loads(s["gj"]),
-                "properties": {
-                    "id": s["id"],
-                    "name": s["name"],
-                    "state": state,
-                    "pair": pair["name"] if pair else "",
-                },
-            }
-        )
-    return {"type": "FeatureCollection", "features": features}
+def pair_day_coverage(
+    measurement, samples: SegmentSamples, params: RuleParams = DEFAULT_PARAMS
+) -> tuple[Walked, SegmentCoverageResult]:
+    """Coverage of `samples`' segments by one measured pair-day; fills measurement.walked_length_m
+    for the segments in `samples` (call with the pair's claimed segments for the verdict)."""
+    t, x, y, vx, vy = walking_points(measurement)
+    walked = match_walking_points(samples, t, x, y, vx, vy, params)
+    result = summarise(samples, walked, params.pass_gap_s)
+    return walked, result

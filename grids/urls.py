@@ -1,6 +1,6 @@
 from django.urls import path
 
-from grids import views
+from grids import coverage_views, views
 
 app_name = "grids"
 urlpatterns = [
@@ -10,4 +10,5 @@ urlpatterns = [
     path("board/<int:community>/", views.board_page, name="board"),
     path("board/<int:community>/board.pdf", views.board_download, {"fmt": "pdf"}, name="board-pdf"),
     path("board/<int:community>/board.png", views.board_download, {"fmt": "png"}, name="board-png"),
+    path("coverage/map/", coverage_views.coverage_map, name="coverage-map"),
 ]

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from geo.maps import base_map, render_map_page
 from geo.models import Community, Grid, StreetOffice
 from geo.tenancy import STAFF_ROLES, WRITE_ROLES, offices_for
-from grids import boards, coverage
+from grids import boards, planning
 from patrols.models import PairMember, ProgrammeSettings, Steward
 
 STATE_LABELS = {
@@ -60,7 +60,7 @@ def coverage_page(request: HttpRequest, street_office: int) -> HttpResponse:
         "assigned": ("#59a14f", 3), "unassigned": ("#d62728", 5), "fragmented": ("#f28e2b", 4),
         "overlong": ("#b07aa1", 4),
     }  # fmt: skip
-    fc = coverage.coverage_features(office.pk)
+    fc = planning.coverage_features(office.pk)
     for state, (colour, weight) in styles.items():
         subset = {
             "type": "FeatureCollection",
@@ -75,7 +75,7 @@ def coverage_page(request: HttpRequest, street_office: int) -> HttpResponse:
     folium.LayerControl(collapsed=False).add_to(fmap)
     return render_map_page(
         request, fmap, title=_("认领覆盖情况 · %(name)s") % {"name": office.name}, template="grids/coverage.html",
-        office=office, cov=coverage.coverage(office.pk),
+        office=office, cov=planning.coverage(office.pk),
         legend=[(STATE_LABELS[k], c) for k, (c, _w) in styles.items()],
     )  # fmt: skip
 

@@ -6,7 +6,16 @@ from __future__ import annotations
 from django.contrib import admin
 
 from geo.tenancy import scope_queryset
-from patrols.models import Pair, PairMember, ProgrammeSettings, Steward, StewardStatusChange
+from patrols.models import (
+    Pair,
+    PairDayVerdict,
+    PairMember,
+    ProgrammeSettings,
+    RuleSettings,
+    Steward,
+    StewardStatusChange,
+)
+from patrols.rule_config import RuleParams
 
 
 class ScopedAdmin(admin.ModelAdmin):
@@ -62,3 +71,35 @@ class PairAdmin(ScopedAdmin):
 class ProgrammeSettingsAdmin(ScopedAdmin):
     list_display = ["street_office", "pair_size", "phone_display", "max_pair_length_m"]
 from patrols import credit_admin  # noqa: E402,F401  (registers the read-only ledger admin)
+
+
+@admin.register(RuleSettings)
+class RuleSettingsAdmin(admin.ModelAdmin):
+    list_display = ["street_office", "overrides", "updated_at"]
+    readonly_fields = ["defaults"]
+
+    @admin.display(description="默认值（未覆盖的参数）")
+    def defaults(self, obj) -> str:
+        return ", ".join(f"{k}={v}" for k, v in RuleParams().as_dict().items())
+
+
+@admin.register(PairDayVerdict)
+class PairDayVerdictAdmin(admin.ModelAdmin):
+    list_display = [
+        "day",
+        "pair",
+        "community",
+        "compliant",
+        "minutes_qualifying",
+        "minutes_together",
+        "walked_share",
+    ]
+    list_filter = ["compliant", "street_office", "community"]
+    date_hierarchy = "day"
+    search_fields = ["pair__name"]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # verdicts come from the rule, not from hand entry
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

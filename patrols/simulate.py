@@ -117,8 +117,13 @@ def _sample(
     rng: np.random.Generator,
     origin: tuple[float, float],
     dropouts: bool = True,
+    shared_error: np.ndarray | None = None,
 ) -> Track:
-    """Per-second true positions → a phone's fixes: 1–5 s interval, noise, dropouts."""
+    """Per-second true positions → a phone's fixes: 1–5 s interval, noise, dropouts.
+
+    `shared_error` is the part of the GPS error two phones walking side by side have in common
+    (same satellites, same multipath in the same alley); each phone adds its own smaller drift.
+    """
     n = pos_xy.shape[0]
     step = int(rng.integers(1, 6))
     idx = np.arange(0, n, step)
@@ -128,7 +133,11 @@ def _sample(
             s = int(rng.integers(0, idx.size))
             keep[s : s + int(rng.integers(10, 120) // step + 1)] = False
     idx = idx[keep]
-    xy = pos_xy[idx] + _gps_noise(n, rng, float(rng.uniform(5, 30)))[idx]
+    if shared_error is None:
+        error = _gps_noise(n, rng, float(rng.uniform(5, 30)))
+    else:
+        error = shared_error[:n] + _gps_noise(n, rng, float(rng.uniform(2, 6)))
+    xy = pos_xy[idx] + error[idx]
     lon, lat = _to_lonlat(xy, origin)
     return t0 + idx.astype(np.float64), lon, lat
 
@@ -140,12 +149,12 @@ def simulate_pair_day(
     seed: int | None = None,
     *,
     start_local: str = "08:30",
-    duration_min: float = 130.0,
+    duration_min: float = 150.0,
     tz: str = "Asia/Shanghai",
 ) -> dict[str, Track]:
     """One pair's patrol on a local day. Returns {"a": track, "b": track}; "b" may be empty.
 
-    Scenarios: normal (together ≥ 2 h), absent (b left the phone at home), apart (same time,
+    Scenarios: normal (together about 2.5 h), absent (b left the phone at home), apart (same time,
     different ends of the area), vehicle (both ride through at 8–12 m/s), outside (walked 1.5 km
     away from the claimed segments), short (together 60 min), midnight (starts 23:10, crosses
     midnight).
@@ -179,10 +188,13 @@ def simulate_pair_day(
         total = float(np.linalg.norm(np.diff(route_xy, axis=0), axis=1).sum())
         pos_b = _position_along(route_xy, dist_a[::-1] + total / 2)
 
-    tracks = {
-        "a": _sample(t0, pos_a, rng, origin),
-        "b": _sample(t0 + float(rng.uniform(-60, 60)), pos_b, rng, origin),
-    }
+    # Partners share most of their GPS error; b switches the logger on up to a minute late.
+    # Per-axis spread 4–18 m: a radial error of roughly 5–30 m, as phones show in narrow alleys.
+    shared = _gps_noise(pos_a.shape[0], rng, float(rng.uniform(4, 18)))
+    late = int(rng.integers(0, 61))
+    a_track = _sample(t0, pos_a, rng, origin, shared_error=shared)
+    b_t, b_lon, b_lat = _sample(t0 + late, pos_b[late:], rng, origin, shared_error=shared[late:])
+    tracks = {"a": a_track, "b": (b_t, b_lon, b_lat)}
     if scenario == "absent":
         tracks["b"] = (np.empty(0), np.empty(0), np.empty(0))
     return tracks

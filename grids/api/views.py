@@ -18,7 +18,7 @@ from geo.tenancy import (
     require_write,
     scope_queryset,
 )
-from grids import assignment, boards, coverage, suggest
+from grids import assignment, boards, planning, suggest
 from grids.api.serializers import (
     AssignedSegmentSerializer,
     AssignmentChangeSerializer,
@@ -202,7 +202,7 @@ def coverage_view(request, street_office: int):
     office = get_object_or_404(
         StreetOffice.objects.filter(pk__in=offices_for(request.user)), pk=street_office
     )
-    return Response(coverage.coverage(office.pk, _day(request)))
+    return Response(planning.coverage(office.pk, _day(request)))
 
 
 @extend_schema(

@@ -16,6 +16,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_gis.fields import GeometryField
 
+from patrols.api.verdict_serializers import PairDayVerdictSerializer
+from patrols.evaluation import reevaluate_upload
 from patrols.ingest import IngestResult, TrackRejected, ingest_file, max_upload_bytes
 from patrols.models import Steward, Track, TrackUpload
 from patrols.track_access import track_access_can_upload_for, track_access_visible_tracks
@@ -86,6 +88,10 @@ def upload_response(result: IngestResult) -> Response:
         "upload": UploadSerializer(result.upload).data,
         "tracks": TrackSummarySerializer(tracks, many=True).data,
     }
+    if not result.duplicate:
+        # The rule is re-checked for every pair-day the upload touches, so the steward sees at once
+        # whether today's patrol already counts.
+        body["verdicts"] = PairDayVerdictSerializer(reevaluate_upload(result.upload), many=True).data
     if result.duplicate:
         body["detail"] = _("该文件已上传过（%(when)s），未重复保存。") % {
             "when": result.upload.created_at.strftime("%Y-%m-%d %H:%M")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from grids import assignment
-from grids.coverage import coverage
+from grids.planning import coverage
 from patrols import registry
 from patrols.models import ProgrammeSettings
 from tests.grids import factories as f

@@ -1,5 +1,8 @@
+from datetime import timedelta
+
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 
 from geo.demo import load_demo_district
 from grids.demo import create_demo_accounts, seed
@@ -19,3 +22,11 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"演示账号 +{accounts}"))
         # A week of simulated patrols (normal and deviant cases), uploaded through the real ingest.
         call_command("simulate_patrols", days=7, office=office.code, stdout=self.stdout)
+        yesterday = timezone.localdate() - timedelta(days=1)
+        call_command(
+            "evaluate_patrols",
+            office=office.code,
+            start=yesterday - timedelta(days=6),
+            end=yesterday,
+            stdout=self.stdout,
+        )

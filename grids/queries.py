@@ -1,0 +1,255 @@
+"""Parameterised SQL for coverage; each statement says why it is raw."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import NamedTuple
+
+import numpy as np
+import shapely
+from django.db import connection
+
+# Segments as WKB straight into shapely in one vectorised call: building 30k GEOSGeometry objects
+# through the ORM costs seconds, this costs milliseconds. The office's segments plus any segment
+# its pairs claim (a claim may reach over the boundary); optionally only those in a bbox.
+SEGMENTS_FOR_OFFICE = """
+SELECT s.id, ST_AsBinary(s.geom)
+FROM geo_segment s
+WHERE ((s.street_office_id = %(office)s
+        OR s.id IN (SELECT c.segment_id FROM grids_claim c WHERE c.street_office_id = %(office)s))
+       AND (%(bbox)s::float8[] IS NULL
+            OR s.geom && ST_MakeEnvelope((%(bbox)s::float8[])[1], (%(bbox)s::float8[])[2],
+                                         (%(bbox)s::float8[])[3], (%(bbox)s::float8[])[4], 4326)))
+   OR s.id = ANY(%(include)s::bigint[])
+ORDER BY s.id
+"""
+
+
+def segments_for_office(
+    office_id: int,
+    bbox: tuple[float, float, float, float] | None = None,
+    include: list[int] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(ids, lon/lat LineStrings) of the segments the office's coverage is measured on (within
+    bbox if given), plus the segments `include` (a pair's claims) wherever they are."""
+    with connection.cursor() as cur:
+        cur.execute(
+            SEGMENTS_FOR_OFFICE,
+            {
+                "office": office_id,
+                "bbox": list(bbox) if bbox else None,
+                "include": list(include or []),
+            },
+        )
+        rows = cur.fetchall()
+    if not rows:
+        return np.zeros(0, dtype=np.int64), np.empty(0, dtype=object)
+    ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+    geoms = shapely.from_wkb([bytes(r[1]) for r in rows])
+    return ids, geoms
+
+
+# Period coverage per segment: bit_or over days and pairs unions the walked pieces exactly (a
+# share cannot be summed over days). by_pair keeps only the claiming pair's own walks. The ORM
+# has neither bit_or/bit_count nor ST_AsGeoJSON with precision inside a json aggregate.
+COVERAGE_GEOJSON = """
+WITH cov AS (
+    SELECT c.segment_id,
+           bit_count(bit_or(c.covered_bits))::float8 / length(bit_or(c.covered_bits)) AS share,
+           sum(c.patrol_count) AS patrols,
+           max(c.last_patrolled_at) AS last_at
+    FROM grids_segmentcoverage c
+    WHERE c.street_office_id = %(office)s AND c.day BETWEEN %(start)s AND %(end)s
+      AND (NOT %(by_pair)s OR c.claimed)
+      AND c.walked_m > 0
+    GROUP BY c.segment_id, length(c.covered_bits)
+)
+SELECT json_build_object(
+    'type', 'FeatureCollection',
+    'features', coalesce(json_agg(json_build_object(
+        'type', 'Feature',
+        'id', s.id,
+        'geometry', ST_AsGeoJSON(
+            CASE WHEN %(tolerance)s > 0 THEN ST_Simplify(s.geom, %(tolerance)s) ELSE s.geom END, 6
+        )::json,
+        'properties', json_build_object(
+            'name', s.name, 'length_m', round(s.length_m::numeric, 1),
+            'share', round(coalesce(cov.share, 0)::numeric, 3),
+            'patrols', coalesce(cov.patrols, 0),
+            'last', cov.last_at,
+            'claimed', EXISTS (SELECT 1 FROM grids_claim cl WHERE cl.segment_id = s.id
+                               AND cl.valid_from <= %(end)s
+                               AND (cl.valid_to IS NULL OR cl.valid_to > %(start)s))
+        )
+    )), '[]'::json)
+)
+FROM geo_segment s
+LEFT JOIN cov ON cov.segment_id = s.id
+WHERE s.street_office_id = %(office)s
+  AND (%(bbox)s::float8[] IS NULL
+       OR s.geom && ST_MakeEnvelope((%(bbox)s::float8[])[1], (%(bbox)s::float8[])[2],
+                                    (%(bbox)s::float8[])[3], (%(bbox)s::float8[])[4], 4326))
+"""
+
+
+def coverage_geojson(
+    office_id: int,
+    start: date,
+    end: date,
+    *,
+    by_pair: bool = False,
+    bbox: tuple[float, float, float, float] | None = None,
+    tolerance: float = 0.0,
+) -> str:
+    """A FeatureCollection (as JSON text, built in PostGIS) of the office's segments with share
+    walked and patrol count over [start, end]."""
+    with connection.cursor() as cur:
+        cur.execute(
+            COVERAGE_GEOJSON,
+            {
+                "office": office_id,
+                "start": start,
+                "end": end,
+                "by_pair": by_pair,
+                "bbox": list(bbox) if bbox else None,
+                "tolerance": tolerance,
+            },
+        )
+        (doc,) = cur.fetchone()
+    return doc if isinstance(doc, str) else __import__("json").dumps(doc)
+
+
+# Claimed length covered over a period, rolled up per pair / community / grid / office: the union
+# of walked pieces per segment (bit_or), weighted by segment length, over claimed segments only.
+COVERAGE_ROLLUP = """
+WITH claimed AS (
+    SELECT DISTINCT cl.pair_id, cl.segment_id
+    FROM grids_claim cl
+    WHERE cl.street_office_id = %(office)s AND cl.valid_from <= %(end)s
+      AND (cl.valid_to IS NULL OR cl.valid_to > %(start)s)
+),
+walked AS (
+    SELECT c.pair_id, c.segment_id,
+           bit_count(bit_or(c.covered_bits))::float8 / length(bit_or(c.covered_bits)) AS share
+    FROM grids_segmentcoverage c
+    WHERE c.street_office_id = %(office)s AND c.day BETWEEN %(start)s AND %(end)s AND c.claimed
+    GROUP BY c.pair_id, c.segment_id, length(c.covered_bits)
+)
+SELECT {key} AS key, sum(s.length_m) AS claimed_m,
+       sum(s.length_m * coalesce(w.share, 0)) AS walked_m
+FROM claimed cl
+JOIN geo_segment s ON s.id = cl.segment_id
+JOIN patrols_pair p ON p.id = cl.pair_id
+LEFT JOIN walked w ON w.pair_id = cl.pair_id AND w.segment_id = cl.segment_id
+GROUP BY 1
+ORDER BY 1
+"""
+
+ROLLUP_KEYS = {
+    "pair": "cl.pair_id",
+    "community": "p.community_id",
+    "grid": "s.grid_id",
+    "office": "%(office)s",
+}
+
+
+def coverage_rollup(office_id: int, start: date, end: date, level: str) -> list[dict]:
+    """[{key, claimed_m, walked_m, share}] per pair, community, grid or the whole office."""
+    key = ROLLUP_KEYS[level]  # a fixed column expression from the table above, never user text
+    with connection.cursor() as cur:
+        cur.execute(
+            COVERAGE_ROLLUP.format(key=key), {"office": office_id, "start": start, "end": end}
+        )
+        rows = cur.fetchall()
+    return [
+        {
+            "key": k,
+            "claimed_m": round(c or 0, 1),
+            "walked_m": round(w or 0, 1),
+            "share": round((w or 0) / c, 4) if c else 0.0,
+        }
+        for k, c, w in rows
+    ]
+
+
+# One Mapbox vector tile of the coverage map, built by PostGIS (ST_AsMVT): the browser gets a few
+# kB per tile however many segments the office has. Coverage is aggregated only for the segments
+# in the tile (the (segment, pair, day) unique index serves the join).
+COVERAGE_TILE = """
+WITH seg AS (
+    SELECT s.id, s.name, s.length_m, s.geom
+    FROM geo_segment s
+    WHERE s.street_office_id = %(office)s
+      AND s.geom && ST_Transform(ST_TileEnvelope(%(z)s, %(x)s, %(y)s, margin => 0.02), 4326)
+),
+cov AS (
+    SELECT c.segment_id,
+           bit_count(bit_or(c.covered_bits))::float8 / length(bit_or(c.covered_bits)) AS share,
+           sum(c.patrol_count) AS patrols
+    FROM grids_segmentcoverage c
+    JOIN seg ON seg.id = c.segment_id
+    WHERE c.day BETWEEN %(start)s AND %(end)s AND (NOT %(by_pair)s OR c.claimed) AND c.walked_m > 0
+    GROUP BY c.segment_id, length(c.covered_bits)
+),
+tile AS (
+    SELECT ST_AsMVTGeom(ST_Transform(seg.geom, 3857), ST_TileEnvelope(%(z)s, %(x)s, %(y)s), 4096, 64, true)
+               AS geom,
+           seg.id, seg.name, round(seg.length_m::numeric, 1)::float8 AS length_m,
+           round(coalesce(cov.share, 0)::numeric, 3)::float8 AS share,
+           coalesce(cov.patrols, 0)::int AS patrols,
+           EXISTS (SELECT 1 FROM grids_claim cl WHERE cl.segment_id = seg.id AND cl.valid_from <= %(end)s
+                   AND (cl.valid_to IS NULL OR cl.valid_to > %(start)s)) AS claimed
+    FROM seg LEFT JOIN cov ON cov.segment_id = seg.id
+)
+SELECT ST_AsMVT(tile, 'coverage', 4096, 'geom', 'id') FROM tile WHERE geom IS NOT NULL
+"""
+
+
+def coverage_tile(
+    office_id: int, z: int, x: int, y: int, start: date, end: date, *, by_pair: bool = False
+) -> bytes:
+    with connection.cursor() as cur:
+        cur.execute(
+            COVERAGE_TILE,
+            {
+                "office": office_id,
+                "z": z,
+                "x": x,
+                "y": y,
+                "start": start,
+                "end": end,
+                "by_pair": by_pair,
+            },
+        )
+        (tile,) = cur.fetchone()
+    return bytes(tile or b"")
+
+
+class CoverageRow(NamedTuple):
+    segment_id: int
+    pair_id: int
+    street_office_id: int
+    day: date
+    claimed: bool
+    walked_m: float
+    covered_share: float
+    covered_bits: str
+    patrol_count: int
+    last_patrolled_at: datetime | None
+
+
+def copy_coverage_rows(rows: list[CoverageRow]) -> int:
+    """COPY a day's coverage rows in: a district-day is ~50k rows, which bulk_create's parameter
+    lists make a 10-20 s job and COPY a sub-second one. The caller deletes the old rows first."""
+    if not rows:
+        return 0
+    with (
+        connection.cursor() as cur,
+        cur.copy(
+            "COPY grids_segmentcoverage (segment_id, pair_id, street_office_id, day, claimed, walked_m,"
+            " covered_share, covered_bits, patrol_count, last_patrolled_at) FROM STDIN"
+        ) as copy,
+    ):
+        for row in rows:
+            copy.write_row(row)
+    return len(rows)

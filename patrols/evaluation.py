@@ -1,0 +1,365 @@
+"""Run the patrol rule over stored data and store verdicts and coverage.
+
+Two entry points, one computation: `evaluate_pair_day` (after a track upload) and
+`evaluate_street_office` (the management command, a date range). Both use the office-centred
+projection and the same segment set, so they give the same numbers for the same pair-day.
+Points come from `points_loader(steward_ids, start, end)` — by default
+`patrols.tracks.load_points`, which returns {steward_id: (t epoch s UTC, lon, lat)} sorted by t.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from multiprocessing import get_context
+
+import numpy as np
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from grids import queries as grid_queries
+from grids.models import Claim, SegmentCoverage
+from patrols.assessment import SegmentSet, assess_on_segments
+from patrols.models import Pair, PairDayVerdict, PairMember, RuleSettings, Steward
+from patrols.rule_config import RuleParams
+from patrols.together import (
+    LocalProjection,
+    TrackArrays,
+    local_day_bounds,
+    local_days,
+)
+
+PointsLoader = Callable[[Sequence[int], datetime, datetime], dict[int, TrackArrays]]
+Progress = Callable[[int, int, str], None]
+
+
+def _default_loader() -> PointsLoader:
+    from patrols.tracks import load_points  # wired at merge (issue 4 owns track storage)
+
+    return load_points
+
+
+def params_for_office(office_id: int) -> RuleParams:
+    row = RuleSettings.objects.filter(street_office_id=office_id).first()
+    return RuleParams.from_overrides(row.overrides if row else None)
+
+
+def office_projection(office) -> LocalProjection:
+    c = office.geom.centroid
+    return LocalProjection.around(np.array([c.x]), np.array([c.y]))
+
+
+def _load_window(day: date, params: RuleParams) -> tuple[datetime, datetime]:
+    """The local day plus enough on each side to interpolate across midnight and smooth speed."""
+    start, end = local_day_bounds(day, params.timezone)
+    pad = params.gap_tolerance_s + params.speed_window_s + 2 * params.grid_step_s
+    return datetime.fromtimestamp(start - pad, UTC), datetime.fromtimestamp(end + pad, UTC)
+
+
+def _members_on(
+    day: date, pair_ids: Iterable[int] | None = None, office_id: int | None = None
+) -> dict[int, list[int]]:
+    qs = PairMember.objects.filter(joined_on__lte=day).filter(
+        Q(left_on__isnull=True) | Q(left_on__gt=day)
+    )
+    qs = qs.filter(pair__formed_on__lte=day).filter(
+        Q(pair__dissolved_on__isnull=True) | Q(pair__dissolved_on__gt=day)
+    )
+    if pair_ids is not None:
+        qs = qs.filter(pair_id__in=list(pair_ids))
+    if office_id is not None:
+        qs = qs.filter(pair__street_office_id=office_id)
+    members: dict[int, list[int]] = {}
+    for pair_id, steward_id in qs.order_by("pair_id", "steward_id").values_list(
+        "pair_id", "steward_id"
+    ):
+        members.setdefault(pair_id, []).append(steward_id)
+    return members
+
+
+def _claims_on(day: date, pair_ids: Iterable[int]) -> dict[int, list[int]]:
+    qs = Claim.objects.filter(pair_id__in=list(pair_ids), valid_from__lte=day).filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gt=day)
+    )
+    claims: dict[int, list[int]] = {}
+    for pair_id, seg_id in (
+        qs.order_by("pair_id", "segment_id").values_list("pair_id", "segment_id").distinct()
+    ):
+        claims.setdefault(pair_id, []).append(seg_id)
+    return claims
+
+
+@dataclass
+class PairDayResult:
+    pair_id: int
+    day: date
+    verdict: object
+    measurement: object
+    coverage_rows: list[grid_queries.CoverageRow]
+
+
+def _assess(
+    pair: Pair,
+    day: date,
+    member_ids: list[int],
+    claimed_ids: list[int],
+    tracks: dict[int, TrackArrays],
+    segs: SegmentSet,
+    projection: LocalProjection,
+    params: RuleParams,
+) -> PairDayResult:
+    r = assess_on_segments(day, member_ids, claimed_ids, tracks, segs, projection, params)
+    m, v, cov, walked, is_claimed = r.measurement, r.verdict, r.coverage, r.walked, r.is_claimed
+    covered = np.unique(walked.sample)
+    share = cov.share
+    rows = []
+    for i in np.flatnonzero(is_claimed | (cov.walked_m > 0)):
+        first, end = segs.piece_start[i], segs.piece_start[i + 1]
+        lo, hi = np.searchsorted(covered, [first, end])
+        bits = np.full(end - first, ord("0"), dtype=np.uint8)
+        bits[covered[lo:hi] - first] = ord("1")
+        last = cov.last_time[i]
+        rows.append(
+            grid_queries.CoverageRow(
+                int(segs.ids[i]),
+                pair.id,
+                pair.street_office_id,
+                day,
+                bool(is_claimed[i]),
+                float(cov.walked_m[i]),
+                float(share[i]),
+                bits.tobytes().decode("ascii"),
+                int(cov.patrols[i]),
+                None if np.isnan(last) else datetime.fromtimestamp(float(last), UTC),
+            )
+        )
+    return PairDayResult(pair.id, day, v, m, rows)
+
+
+def _verdict_row(pair: Pair, day: date, v, params: RuleParams, now: datetime) -> PairDayVerdict:
+    per_member = v.minutes_inside_per_member or [0.0]
+    return PairDayVerdict(
+        pair_id=pair.id,
+        street_office_id=pair.street_office_id,
+        community_id=pair.community_id,
+        day=day,
+        compliant=v.compliant,
+        minutes_qualifying=v.minutes_qualifying,
+        minutes_together=v.minutes_together,
+        minutes_together_inside=v.minutes_together_inside,
+        minutes_inside_min_member=min(per_member),
+        walked_share=v.walked_share,
+        failed_codes=v.failed_codes,
+        reasons=v.reasons,
+        numbers=v.numbers,
+        params_digest=params.digest(),
+        computed_at=now,
+    )
+
+
+VERDICT_UPDATE_FIELDS = [
+    "street_office",
+    "community",
+    "compliant",
+    "minutes_qualifying",
+    "minutes_together",
+    "minutes_together_inside",
+    "minutes_inside_min_member",
+    "walked_share",
+    "failed_codes",
+    "reasons",
+    "numbers",
+    "params_digest",
+    "computed_at",
+]
+
+
+def _store(results: list[PairDayResult], pairs: dict[int, Pair], params: RuleParams) -> None:
+    if not results:
+        return
+    now = timezone.now()
+    with transaction.atomic():
+        PairDayVerdict.objects.bulk_create(
+            [_verdict_row(pairs[r.pair_id], r.day, r.verdict, params, now) for r in results],
+            update_conflicts=True,
+            unique_fields=["pair", "day"],
+            update_fields=VERDICT_UPDATE_FIELDS,
+            batch_size=2000,
+        )
+        by_day: dict[date, list[int]] = {}
+        for r in results:
+            by_day.setdefault(r.day, []).append(r.pair_id)
+        for day, pair_ids in by_day.items():
+            SegmentCoverage.objects.filter(day=day, pair_id__in=pair_ids).delete()
+        grid_queries.copy_coverage_rows([row for r in results for row in r.coverage_rows])
+
+
+def evaluate_pair_day(
+    pair: Pair,
+    day: date,
+    *,
+    points_loader: PointsLoader | None = None,
+    params: RuleParams | None = None,
+) -> PairDayVerdict:
+    """Recompute and store one pair-day (after an upload); returns the stored verdict."""
+    loader = points_loader or _default_loader()
+    office = pair.street_office
+    params = params or params_for_office(office.id)
+    projection = office_projection(office)
+    member_ids = _members_on(day, [pair.id]).get(pair.id, [])
+    claimed_ids = _claims_on(day, [pair.id]).get(pair.id, [])
+    start, end = _load_window(day, params)
+    tracks = loader(member_ids, start, end) if member_ids else {}
+    # Only segments the walk can reach (its bbox + the matching radius) and the claimed ones.
+    lons = np.concatenate([np.asarray(tr[1]) for tr in tracks.values()] + [np.zeros(0)])
+    lats = np.concatenate([np.asarray(tr[2]) for tr in tracks.values()] + [np.zeros(0)])
+    pad = 0.001  # ~100 m, far more than cover_m and inside_m
+    bbox = (
+        (lons.min() - pad, lats.min() - pad, lons.max() + pad, lats.max() + pad)
+        if len(lons)
+        else (0, 0, 0, 0)
+    )
+    ids, lines = grid_queries.segments_for_office(office.id, bbox, include=claimed_ids)
+    segs = SegmentSet.build(ids, lines, projection, params)
+    result = _assess(pair, day, member_ids, claimed_ids, tracks, segs, projection, params)
+    _store([result], {pair.id: pair}, params)
+    return PairDayVerdict.objects.get(pair=pair, day=day)
+
+
+def reevaluate_after_upload(
+    steward_id: int, t_min: float, t_max: float, *, points_loader: PointsLoader | None = None
+) -> list[PairDayVerdict]:
+    """The pair-days an upload of points in [t_min, t_max] (epoch s) touches, recomputed.
+
+    For the upload response: one verdict per local day per pair the steward was in that day.
+    """
+    out = []
+    steward = Steward.objects.select_related("street_office").get(id=steward_id)
+    tz = params_for_office(steward.street_office_id).timezone
+    for day in local_days(np.array([t_min, t_max]), tz):
+        pair_ids = (
+            PairMember.objects.filter(steward_id=steward_id, joined_on__lte=day)
+            .filter(Q(left_on__isnull=True) | Q(left_on__gt=day))
+            .values_list("pair_id", flat=True)
+        )
+        for pair in Pair.objects.filter(id__in=list(pair_ids)).select_related("street_office"):
+            out.append(evaluate_pair_day(pair, day, points_loader=points_loader))
+    return out
+
+
+_FORK_STATE: dict = {}
+# Below this many pairs a day, forking costs more than it saves.
+PARALLEL_MIN_PAIRS = 50
+
+
+def _assess_chunk(pair_ids: list[int]) -> list[PairDayResult]:
+    st = _FORK_STATE
+    out = []
+    for pair_id in pair_ids:
+        r = _assess(
+            st["pairs"][pair_id],
+            st["day"],
+            st["members"][pair_id],
+            st["claims"].get(pair_id, []),
+            st["tracks"],
+            st["segs"],
+            st["projection"],
+            st["params"],
+        )
+        r.measurement = None  # per-second series: not needed once the rows are built
+        out.append(r)
+    return out
+
+
+@dataclass
+class OfficeRunStats:
+    days: int = 0
+    pair_days: int = 0
+    compliant: int = 0
+    coverage_rows: int = 0
+
+
+def evaluate_street_office(
+    office,
+    start_date: date,
+    end_date: date,
+    *,
+    progress: Progress | None = None,
+    points_loader: PointsLoader | None = None,
+    params: RuleParams | None = None,
+    workers: int = 1,
+) -> OfficeRunStats:
+    """Recompute every pair-day of the office in [start_date, end_date] (inclusive).
+
+    One day at a time: load every member's points for the day once, assess each pair (in
+    `workers` forked processes when > 1), then store the day's verdicts and coverage rows.
+    """
+    loader = points_loader or _default_loader()
+    params = params or params_for_office(office.id)
+    projection = office_projection(office)
+    ids, lines = grid_queries.segments_for_office(office.id)
+    segs = SegmentSet.build(ids, lines, projection, params)
+    stats = OfficeRunStats()
+    n_days = (end_date - start_date).days + 1
+    for d in range(n_days):
+        day = start_date + timedelta(days=d)
+        members = _members_on(day, office_id=office.id)
+        pairs = {p.id: p for p in Pair.objects.filter(id__in=list(members))}
+        claims = _claims_on(day, members)
+        stewards = sorted({s for ms in members.values() for s in ms})
+        start, end = _load_window(day, params)
+        tracks = loader(stewards, start, end) if stewards else {}
+        _FORK_STATE.update(
+            pairs=pairs,
+            day=day,
+            members=members,
+            claims=claims,
+            tracks=tracks,
+            segs=segs,
+            projection=projection,
+            params=params,
+        )
+        keys = list(members)
+        results: list[PairDayResult] = []
+        if workers > 1 and len(keys) >= PARALLEL_MIN_PAIRS:
+            # Forked workers inherit the loaded points and the prepared segments; they only
+            # compute (no database) and send back verdicts and coverage rows.
+            size = max(1, min(50, len(keys) // (2 * workers)))
+            chunks = [keys[i : i + size] for i in range(0, len(keys), size)]
+            with get_context("fork").Pool(workers) as pool:
+                for part in pool.imap(_assess_chunk, chunks):
+                    results.extend(part)
+                    if progress:
+                        progress(len(results), len(keys), f"{day} {len(results)}/{len(keys)}")
+        else:
+            for i in range(0, len(keys), 100):
+                results.extend(_assess_chunk(keys[i : i + 100]))
+                if progress:
+                    progress(len(results), len(keys), f"{day} {len(results)}/{len(keys)}")
+        _FORK_STATE.clear()
+        _store(results, pairs, params)
+        stats.days += 1
+        stats.pair_days += len(results)
+        stats.compliant += sum(1 for r in results if r.verdict.compliant)
+        stats.coverage_rows += sum(len(r.coverage_rows) for r in results)
+        if progress:
+            progress(
+                d + 1,
+                n_days,
+                f"{day}: {len(results)} 组, {sum(1 for r in results if r.verdict.compliant)} 组达标",
+            )
+    return stats
+
+
+def reevaluate_upload(upload) -> list[PairDayVerdict]:
+    """Recompute the pair-days a freshly stored upload touches (the verdict for the upload response)."""
+    from django.db.models import Max, Min
+
+    span = upload.tracks.aggregate(start=Min("started_at"), end=Max("ended_at"))
+    if span["start"] is None:
+        return []
+    return reevaluate_after_upload(
+        upload.steward_id, span["start"].timestamp(), span["end"].timestamp()
+    )

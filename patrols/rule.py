@@ -1,0 +1,149 @@
+"""The verdict of the patrol rule for one pair-day, from measured numbers and parameters. Pure.
+
+The conditions form a funnel — members present → together → inside the claimed area → at
+walking speed (→ in every required time slot) — and the verdict names the first step where the
+minutes fell below the minimum, with a reason a supervisor can act on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext as _
+
+from patrols.rule_config import RuleParams
+from patrols.together import PairDayMeasurement
+
+
+class Failure:
+    MEMBERS = "members_missing"
+    TOGETHER = "not_together"
+    INSIDE = "outside_area"
+    WALKING = "not_walking"
+    SLOT = "slot_missed"
+
+
+@dataclass(frozen=True)
+class FailedCondition:
+    code: str
+    reason: str
+
+
+@dataclass
+class Verdict:
+    compliant: bool
+    minutes_qualifying: float
+    minutes_together: float
+    minutes_together_inside: float
+    minutes_inside_per_member: list[float]
+    walked_share: float
+    failed: list[FailedCondition] = field(default_factory=list)
+    numbers: dict = field(default_factory=dict)
+
+    @property
+    def failed_codes(self) -> list[str]:
+        return [f.code for f in self.failed]
+
+    @property
+    def reasons(self) -> list[str]:
+        return [f.reason for f in self.failed]
+
+    def as_dict(self) -> dict:
+        return {
+            "compliant": self.compliant,
+            "minutes_qualifying": self.minutes_qualifying,
+            "minutes_together": self.minutes_together,
+            "minutes_together_inside": self.minutes_together_inside,
+            "minutes_inside_per_member": self.minutes_inside_per_member,
+            "walked_share": self.walked_share,
+            "failed": [{"code": f.code, "reason": f.reason} for f in self.failed],
+            "numbers": self.numbers,
+        }
+
+
+def _fmt(minutes: float) -> str:
+    return f"{minutes:.1f}"
+
+
+def verdict(m: PairDayMeasurement, params: RuleParams) -> Verdict:
+    """Compliant when the group patrolled together, inside its area, walking, ≥ min_minutes."""
+    need_s = params.min_minutes * 60.0
+    failed: list[FailedCondition] = []
+    minimum = _fmt(params.min_minutes)
+
+    if m.members_with_data < params.group_size:
+        failed.append(
+            FailedCondition(
+                Failure.MEMBERS,
+                _("当天只有 %(n)s 名组员上传了轨迹，规则要求 %(k)s 人同行巡视")
+                % {"n": m.members_with_data, "k": params.group_size},
+            )
+        )
+    elif m.seconds_together < need_s:
+        failed.append(
+            FailedCondition(
+                Failure.TOGETHER,
+                _("组员相距 %(d)s 米以内的时间共 %(got)s 分钟，不足 %(min)s 分钟")
+                % {
+                    "d": _fmt(params.together_m),
+                    "got": _fmt(m.seconds_together / 60),
+                    "min": minimum,
+                },
+            )
+        )
+    elif m.seconds_together_inside < need_s:
+        failed.append(
+            FailedCondition(
+                Failure.INSIDE,
+                _(
+                    "同行 %(tog)s 分钟，但在认领街巷 %(d)s 米范围内只有 %(got)s 分钟，不足 %(min)s 分钟"
+                )
+                % {
+                    "tog": _fmt(m.seconds_together / 60),
+                    "d": _fmt(params.inside_m),
+                    "got": _fmt(m.seconds_together_inside / 60),
+                    "min": minimum,
+                },
+            )
+        )
+    elif m.seconds_qualifying < need_s:
+        failed.append(
+            FailedCondition(
+                Failure.WALKING,
+                _(
+                    "在认领片区内同行 %(ins)s 分钟，其中步行速度（%(lo)s–%(hi)s 米/秒）只有 %(got)s 分钟，"
+                    "乘车或长时间停留不计入巡视"
+                )
+                % {
+                    "ins": _fmt(m.seconds_together_inside / 60),
+                    "lo": params.walk_speed_min,
+                    "hi": params.walk_speed_max,
+                    "got": _fmt(m.seconds_qualifying / 60),
+                },
+            )
+        )
+    for (start, end), seconds in zip(params.time_slots, m.slot_seconds, strict=False):
+        if seconds < params.slot_min_minutes * 60.0:
+            failed.append(
+                FailedCondition(
+                    Failure.SLOT,
+                    _("%(a)s–%(b)s 时段巡视 %(got)s 分钟，不足 %(min)s 分钟")
+                    % {
+                        "a": start,
+                        "b": end,
+                        "got": _fmt(seconds / 60),
+                        "min": _fmt(params.slot_min_minutes),
+                    },
+                )
+            )
+
+    return Verdict(
+        compliant=not failed,
+        minutes_qualifying=round(m.seconds_qualifying / 60.0, 2),
+        minutes_together=round(m.seconds_together / 60.0, 2),
+        minutes_together_inside=round(m.seconds_together_inside / 60.0, 2),
+        minutes_inside_per_member=[round(s / 60.0, 2) for s in m.seconds_inside_walking],
+        walked_share=round(m.walked_share, 4),
+        failed=failed,
+        numbers=m.numbers(),
+    )

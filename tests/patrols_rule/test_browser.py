@@ -1,0 +1,124 @@
+"""The compliance table and the coverage map in a real browser (Debian chromium via Playwright)."""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+
+from geo.models import Membership
+from patrols.evaluation import evaluate_pair_day
+
+from . import factories, synth
+
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
+T0 = synth.local(2024, 5, 14, 8, 0)
+
+
+@pytest.fixture
+def page(live_server):
+    from playwright.sync_api import sync_playwright
+
+    block = factories.block_office()
+    other = factories.make_pair(
+        block["office"], block["community"], "第二组", [block["segments"]["n"]]
+    )
+    a, b = factories.stewards_of(block["pair"])
+    c, _ = factories.stewards_of(other)
+    south = synth.np.array([(0, 0), (300, 0), (0, 0)], dtype=float)
+    loader = factories.DictLoader(
+        {
+            a: synth.walk(T0, 7500, seed=1),
+            b: synth.walk(T0, 7500, seed=2, phase_m=4),
+            c: synth.walk(T0, 900, path_xy=south, seed=3),
+        }
+    )
+    for pair in (block["pair"], other):
+        evaluate_pair_day(pair, date(2024, 5, 14), points_loader=loader)
+    User.objects.create_user("sup", password="pw-123456")
+    Membership.objects.create(
+        user=User.objects.get(username="sup"),
+        street_office=block["office"],
+        role=Membership.Role.SUPERVISOR,
+    )
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        # Log in through a session made by Django's test client (no login page needed).
+        client = Client()
+        client.force_login(User.objects.get(username="sup"))
+        context = browser.new_context(viewport={"width": 1280, "height": 800})
+        context.add_cookies(
+            [
+                {
+                    "name": "sessionid",
+                    "value": client.cookies["sessionid"].value,
+                    "url": live_server.url,
+                }
+            ]
+        )
+        pg = context.new_page()
+        yield pg, live_server.url, block
+        browser.close()
+
+
+def test_the_compliance_table_filters_and_exports_in_a_browser(page):
+    pg, url, block = page
+    pg.goto(f"{url}/patrols/compliance/?from=2024-05-14&to=2024-05-14")
+    rows = pg.locator("#compliance tbody tr")
+    assert rows.count() == 2
+    assert "共 2 组日，达标 1 组日" in pg.inner_text("#summary")
+    pg.screenshot(path=str(SHOTS / "compliance.png"), full_page=True)
+    pg.select_option("select[name=verdict]", "noncompliant")
+    pg.click("#filters button[type=submit]")
+    pg.wait_for_load_state()
+    assert pg.locator("#compliance tbody tr").count() == 1
+    assert "第二组" in pg.inner_text("#compliance tbody")
+    assert "当天只有 1 名组员" in pg.inner_text("#compliance tbody")
+    with pg.expect_download() as dl:
+        pg.click("#export-xlsx")
+    assert dl.value.suggested_filename.endswith(".xlsx")
+    # The pair's calendar, from the table.
+    pg.click("#compliance tbody a")
+    pg.wait_for_load_state()
+    assert pg.locator('#calendar td[data-day="2024-05-14"].bad').count() == 1
+    pg.screenshot(path=str(SHOTS / "pair_calendar.png"), full_page=True)
+
+
+def test_the_coverage_map_draws_vector_tiles_and_switches_to_patrol_counts(page):
+    pg, url, block = page
+    tiles = []
+    pg.on("response", lambda r: tiles.append((r.status, r.url)) if ".pbf" in r.url else None)
+    pg.goto(f"{url}/plan/coverage/map/?from=2024-05-14&to=2024-05-14")
+    pg.wait_for_function("document.body.dataset.loaded === 'share'", timeout=20000)
+    assert tiles and all(status == 200 for status, _ in tiles), tiles
+    # The tiles around the block hold its segments (re-fetched: Playwright does not keep the
+    # bodies of fetch() responses the page consumed).
+    sizes = [len(pg.request.get(u, timeout=10000).body()) for _, u in tiles]
+    assert any(size > 0 for size in sizes), sizes
+    legend = pg.inner_text("#legend")
+    assert "走过比例" in legend and "≥95%" in legend
+    assert pg.locator(".leaflet-tile-container canvas, canvas.leaflet-tile").count() >= 1
+    pg.screenshot(path=str(SHOTS / "coverage_map.png"))
+    pg.select_option("select[name=colour]", "patrols")
+    pg.wait_for_function("document.body.dataset.loaded === 'patrols'", timeout=20000)
+    assert "巡查次数" in pg.inner_text("#legend")
+    pg.select_option("select[name=by]", "pair")
+    pg.wait_for_function("document.body.dataset.loaded === 'patrols'", timeout=20000)
+    pg.screenshot(path=str(SHOTS / "coverage_map_patrols.png"))
