@@ -1,0 +1,88 @@
+"""Upload → rule, end to end: each upload's response carries the re-checked pair-day verdict."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from django.contrib.gis.geos import LineString
+from django.core.files.uploadedfile import SimpleUploadedFile
+from rest_framework.test import APIClient
+
+from geo.models import Segment
+from grids.models import Claim
+from patrols.evaluation import evaluate_pair_day
+from patrols.models import PairDayVerdict
+from patrols.simulate import gpx_bytes, simulate_pair_day
+from tests.patrols_tracks import factories as f
+
+pytestmark = pytest.mark.django_db
+
+DAY = date(2024, 5, 14)
+# A 3 × 3 block of alleys, ~170 m apart, near Wudaokou.
+LINES = [((116.320 + dx, 40.000), (116.320 + dx, 40.003)) for dx in (0.0, 0.002, 0.004)] + [
+    ((116.320, 40.000 + dy), (116.324, 40.000 + dy)) for dy in (0.0, 0.0015, 0.003)
+]
+
+
+def _upload(user, track, name):
+    client = APIClient()
+    client.force_authenticate(user)
+    data = gpx_bytes(track, name=name)
+    return client.post(
+        "/api/tracks/upload/", {"file": SimpleUploadedFile(f"{name}.gpx", data)}, format="multipart"
+    )
+
+
+def test_each_upload_returns_the_pair_day_verdict_and_matches_a_full_recheck():
+    office = f.office()
+    a, b = f.steward(office), f.steward(office)
+    pair = f.pair(a, b)
+    segments = [
+        Segment.objects.create(
+            name=f"巷{i}",
+            road_class="living_street",
+            source="t",
+            source_id=str(i),
+            geom=LineString(line, srid=4326),
+            length_m=0,
+            street_office=office,
+        )
+        for i, line in enumerate(LINES)
+    ]
+    for seg in segments:
+        Claim.objects.create(
+            street_office=office, pair=pair, segment=seg, valid_from=date(2024, 1, 1)
+        )
+    tracks = simulate_pair_day([s.geom for s in segments], DAY, scenario="normal", seed=7)
+
+    first = _upload(a.user, tracks["a"], "a")
+    assert first.status_code == 201, first.json()
+    [alone] = first.json()["verdicts"]
+    assert alone["pair"] == pair.pk and alone["day"] == DAY.isoformat()
+    assert alone["compliant"] is False  # the partner's track is not in yet
+
+    second = _upload(b.user, tracks["b"], "b")
+    assert second.status_code == 201, second.json()
+    [together] = second.json()["verdicts"]
+    assert together["compliant"] is True, together
+    assert together["minutes_together"] >= 120
+
+    # The stored verdict equals a fresh re-check of the same pair-day.
+    stored = PairDayVerdict.objects.get(pair=pair, day=DAY)
+    again = evaluate_pair_day(pair, DAY)
+    assert (again.compliant, again.minutes_qualifying) == (
+        stored.compliant,
+        stored.minutes_qualifying,
+    )
+
+
+def test_a_duplicate_upload_is_recognised_and_not_re_evaluated():
+    office = f.office()
+    a, b = f.steward(office), f.steward(office)
+    f.pair(a, b)
+    tracks = simulate_pair_day([LineString(LINES[0], srid=4326)], DAY, scenario="normal", seed=3)
+    assert _upload(a.user, tracks["a"], "a").status_code == 201
+    again = _upload(a.user, tracks["a"], "a")
+    assert again.status_code == 200 and again.json()["duplicate"] is True
+    assert "verdicts" not in again.json()
