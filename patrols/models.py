@@ -71,3 +71,14 @@ class PairMember(models.Model):
                 fields=["steward"], condition=models.Q(left_on__isnull=True), name="one_current_pair_per_steward"
             ),
         ]
+
+
+# --- Hazard reports ---
+from patrols.hazard_models import (  # noqa: E402, F401
+    HazardCategory,
+    HazardDepartmentMember,
+    HazardEvent,
+    HazardPhoto,
+    HazardReport,
+    Open311Key,
+)
