@@ -18,14 +18,22 @@ class Steward(models.Model):
         RESIGNED = "resigned", _("已辞任")
         DISMISSED = "dismissed", _("已解聘")
 
-    street_office = models.ForeignKey(StreetOffice, on_delete=models.CASCADE, related_name="stewards")
+    street_office = models.ForeignKey(
+        StreetOffice, on_delete=models.CASCADE, related_name="stewards"
+    )
     community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="stewards")
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="steward"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="steward",
     )
     name = models.CharField(_("姓名"), max_length=50)
     phone = models.CharField(_("联系电话"), max_length=20, blank=True, default="")
-    status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.APPLIED)
+    status = models.CharField(
+        _("状态"), max_length=20, choices=Status.choices, default=Status.APPLIED
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -68,7 +76,9 @@ class PairMember(models.Model):
         constraints = [
             # A steward is in at most one current pair; history rows have left_on set.
             models.UniqueConstraint(
-                fields=["steward"], condition=models.Q(left_on__isnull=True), name="one_current_pair_per_steward"
+                fields=["steward"],
+                condition=models.Q(left_on__isnull=True),
+                name="one_current_pair_per_steward",
             ),
         ]
 
