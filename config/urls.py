@@ -15,6 +15,7 @@ urlpatterns = [
 ]
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
+    path("hazards/", include("patrols.hazard_urls")),
     path("", include("geo.urls")),
     prefix_default_language=False,
 )

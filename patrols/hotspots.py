@@ -2,7 +2,7 @@
 
 Reports are counted on a hexagon grid in a metric CRS (the office's UTM zone), neighbours are the six
 touching hexagons (binary weights, the focal cell included: Gi*), significance comes from esda's
-conditional permutations, and the many simultaneous tests are corrected with Benjamini–Hochberg
+conditional permutations (ties counted on both sides, see `tie_aware_p`), and the many simultaneous tests are corrected with Benjamini–Hochberg
 (false-discovery rate). With 999 permutations the smallest attainable pseudo p-value is 0.001, so a
 cell can only survive the FDR cut if enough other cells are strong too: small or empty maps are
 refused rather than painted with noise.
@@ -93,6 +93,24 @@ def benjamini_hochberg(p: np.ndarray, alpha: float) -> tuple[np.ndarray, float]:
     return p <= cut, cut
 
 
+def tie_aware_p(observed: np.ndarray, simulated: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Directional pseudo p-values that count ties on both sides.
+
+    esda folds p_sim as min(#sim >= obs, P - #sim >= obs): a cell whose neighbourhood is all zeros
+    has every simulation >= its value, so the "lower" side counts 0 and p_sim hits its minimum
+    (1/(P+1)) although most simulations *equal* the observed value. On sparse report counts that
+    paints spurious cold spots everywhere nobody reported. Counting simulations <= obs for the lower
+    tail (and >= obs for the upper) keeps such cells non-significant.
+    """
+    perms = simulated.shape[1]
+    eps = 1e-9 * max(float(np.abs(observed).max()), 1e-12)
+    ge = (simulated >= observed[:, None] - eps).sum(axis=1)
+    le = (simulated <= observed[:, None] + eps).sum(axis=1)
+    p_hot = (ge + 1) / (perms + 1)
+    p_cold = (le + 1) / (perms + 1)
+    return np.minimum(p_hot, p_cold), np.where(p_hot <= p_cold, 1, -1)
+
+
 def gi_star(
     y: np.ndarray,
     w: libpysal.weights.W,
@@ -101,7 +119,10 @@ def gi_star(
     seed: int = 12345,
     alpha: float = DEFAULT_ALPHA,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, float]:
-    """z, p_sim, hot mask, cold mask, BH cut-off for counts `y` (esda's G_Local, star=True)."""
+    """z, p, hot mask, cold mask, BH cut-off for counts `y` (esda's G_Local, star=True).
+
+    p is esda's conditional-permutation p-value with ties counted (see `tie_aware_p`).
+    """
     g = esda.G_Local(
         y.astype(float),
         w,
@@ -109,10 +130,20 @@ def gi_star(
         star=True,
         permutations=permutations,
         seed=seed,
-        keep_simulations=False,
+        keep_simulations=True,
     )
-    sig, cut = benjamini_hochberg(g.p_sim, alpha)
-    return g.Zs, g.p_sim, sig & (g.Zs > 0), sig & (g.Zs < 0), cut
+    p, side = tie_aware_p(g.Gs, g.rGs)
+    sig, cut = benjamini_hochberg(p, alpha)
+    return g.Zs, p, sig & (side > 0), sig & (side < 0), cut
+
+
+def permutations_for(n_cells: int, alpha: float) -> int:
+    """Enough permutations that one very strong cell can pass Benjamini–Hochberg (1/(P+1) <= α/n).
+
+    With 999 a map of 200 cells needs at least four cells at the minimum p before any survives.
+    Capped at 9,999 for cost; on larger grids only clusters of several cells can be significant.
+    """
+    return int(min(9_999, max(DEFAULT_PERMUTATIONS, math.ceil(n_cells / alpha) + 1)))
 
 
 def hotspots(
@@ -123,7 +154,7 @@ def hotspots(
     end: datetime | None = None,
     cell_m: float = DEFAULT_CELL_M,
     alpha: float = DEFAULT_ALPHA,
-    permutations: int = DEFAULT_PERMUTATIONS,
+    permutations: int | None = None,
     seed: int = 12345,
     min_reports: int = MIN_REPORTS,
 ) -> HotspotResult:
@@ -153,6 +184,7 @@ def hotspots(
         )
     centroids = np.array([(r[2], r[3]) for r in rows])
     w = hex_weights(centroids, cell_m)
+    permutations = permutations or permutations_for(len(rows), alpha)
     z, p, hot, cold, cut = gi_star(counts, w, permutations=permutations, seed=seed, alpha=alpha)
     return HotspotResult(
         n_reports=n_reports,
