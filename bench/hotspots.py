@@ -58,18 +58,35 @@ def gi_part(side: int) -> None:
         f"cells: {w.n:,}  mean neighbours: {np.mean(list(w.cardinalities.values())):.2f}  weights: {t_w:.2f} s"
     )
 
-    t = time.perf_counter()
-    g = esda.G_Local(
-        y, w, transform="B", star=True, permutations=999, seed=7, keep_simulations=False
+    # Warm joblib's worker pool so neither timed run pays for starting it.
+    esda.G_Local(y[:500], hex_weights(xy[:500], CELL), star=True, permutations=99, seed=1)
+
+    def best(fn, repeats: int = 3):
+        # Minimum of a few runs: joblib/BLAS timings vary by tens of percent between runs.
+        out, times = None, []
+        for _ in range(repeats):
+            t = time.perf_counter()
+            out = fn()
+            times.append(time.perf_counter() - t)
+        return out, min(times)
+
+    g, t_esda = best(lambda: esda.G_Local(y, w, transform="B", star=True, permutations=999, seed=7))
+    _, t_esda_nosim = best(
+        lambda: esda.G_Local(
+            y, w, transform="B", star=True, permutations=999, seed=7, keep_simulations=False
+        )
     )
-    t_esda = time.perf_counter() - t
-    t = time.perf_counter()
-    z, p, hot, cold, cut = gi_star(y, w, permutations=999, seed=7, alpha=0.05)
-    t_ours = time.perf_counter() - t
+    (z, p, hot, cold, cut), t_ours = best(
+        lambda: gi_star(y, w, permutations=999, seed=7, alpha=0.05)
+    )
     assert np.allclose(z, g.Zs)
-    print(f"esda G_Local (floor):          {t_esda:8.2f} s")
-    print(f"ours (esda + ties + BH FDR):    {t_ours:8.2f} s")
-    print(f"ratio ours/esda:                {t_ours / t_esda:8.2f}x  (target <= 1.20x)")
+    print(f"esda G_Local, defaults (keeps simulations): {t_esda:8.2f} s   <- floor (best of 3)")
+    print(f"esda G_Local, keep_simulations=False:       {t_esda_nosim:8.2f} s")
+    print(f"ours (esda + tie-aware p + BH FDR):          {t_ours:8.2f} s")
+    print(
+        f"ratio ours / esda defaults:                  {t_ours / t_esda:8.2f}x  (target <= 1.20x)"
+    )
+    print(f"ratio ours / esda without simulations:       {t_ours / t_esda_nosim:8.2f}x")
     print(f"significant after FDR: hot {int(hot.sum())}, cold {int(cold.sum())}, p cut {cut:.5f}")
 
 

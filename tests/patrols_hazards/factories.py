@@ -50,7 +50,7 @@ def make_office(code: str = "T1", x0: float = 116.30) -> StreetOffice:
 
 
 def user(role: str | None, office: StreetOffice, community: str | None = None) -> User:
-    u = User.objects.create_user(f"u{next(_seq)}", password="pw-long-enough-1")
+    u = User.objects.create_user(f"u{next(_seq)}")  # no password: hashing is slow and unused
     if role == "department":
         HazardDepartmentMember.objects.create(street_office=office, department="应急管理", user=u)
     elif role:

@@ -42,3 +42,18 @@ def test_placeholder_detection_needs_a_large_repeated_share():
     coords = [(40.0 + i / 1000, 116.3) for i in range(95)] + [(40.1, 116.4)] * 5
     assert detect_placeholders(coords) == {(40.1, 116.4)}
     assert detect_placeholders(coords[:95] + [(40.1, 116.4)] * 2) == set()
+
+
+def test_the_command_reports_counts_and_flagged_rows():
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    office = make_office()
+    out = StringIO()
+    path = shared_file("reports", "boston311-100.csv")
+    call_command("import_311_csv", str(path), office=office.code, stdout=out)
+    text = out.getvalue()
+    assert "created 81, unchanged 0, flagged 19" in text
+    assert text.count("flagged row") == 19
+    assert HazardReport.objects.filter(street_office=office).count() == 81
