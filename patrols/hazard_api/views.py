@@ -6,6 +6,8 @@ from django.contrib.gis.geos import Point
 from django.shortcuts import get_object_or_404
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action, api_view, permission_classes
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -106,7 +108,9 @@ class ReportViewSet(
         if kind == HazardReport.ReporterKind.RESIDENT and is_staff:
             filed_by, reporter = user, None  # 网格报单: filed on a resident's behalf
         elif not user.is_authenticated:
-            kind = kind if kind == HazardReport.ReporterKind.RESIDENT else "anonymous"
+            # A resident who leaves neither name nor phone is an anonymous reporter.
+            named = v.get("reporter_name") or v.get("reporter_phone")
+            kind = HazardReport.ReporterKind.RESIDENT if named else "anonymous"
         elif kind is None:
             kind = (
                 HazardReport.ReporterKind.STEWARD
@@ -207,6 +211,14 @@ class ReportViewSet(
         )
 
 
+@extend_schema(
+    parameters=[
+        OpenApiParameter("lat", float),
+        OpenApiParameter("lng", float),
+        OpenApiParameter("category", str),
+    ],
+    responses=OpenApiTypes.OBJECT,
+)
 @api_view(["GET"])
 @permission_classes([permissions.AllowAny])
 def duplicates(request: Request) -> Response:
@@ -245,6 +257,15 @@ def duplicates(request: Request) -> Response:
     )
 
 
+@extend_schema(
+    parameters=[
+        OpenApiParameter("street_office", int),
+        OpenApiParameter("level", str),
+        OpenApiParameter("start", str),
+        OpenApiParameter("end", str),
+    ],
+    responses=OpenApiTypes.OBJECT,
+)
 @api_view(["GET"])
 def kpi_view(request: Request) -> Response:
     if not request.user.is_authenticated:
@@ -296,6 +317,17 @@ def hotspot_payload(request, office: StreetOffice) -> tuple[dict, int]:
     }, 200
 
 
+@extend_schema(
+    parameters=[
+        OpenApiParameter("street_office", int),
+        OpenApiParameter("category", str),
+        OpenApiParameter("start", str),
+        OpenApiParameter("end", str),
+        OpenApiParameter("cell_m", float),
+        OpenApiParameter("alpha", float),
+    ],
+    responses=OpenApiTypes.OBJECT,
+)
 @api_view(["GET"])
 def hotspot_view(request: Request) -> Response:
     if not request.user.is_authenticated:
