@@ -106,3 +106,53 @@ def supervisor_map(request: HttpRequest) -> HttpResponse:
             "map_script": root.script.render(),
         },
     )
+
+
+@login_required(login_url="admin:login")
+def cases(request: HttpRequest) -> HttpResponse:
+    """The case list of everyone who handles reports: the loop's buttons, deadlines, overdue."""
+    qs = hazards.visible_reports(request.user).select_related("category", "community", "grid")
+    status = request.GET.get("status", "open")
+    if status == "open":
+        qs = qs.filter(status__in=hazards.OPEN_STATUSES)
+    elif status == "overdue":
+        qs = hazards.overdue(qs)
+    elif status in HazardReport.Status.values:
+        qs = qs.filter(status=status)
+    rows = list(qs.order_by("deadline_at", "-created_at")[:200])
+    allowed = hazards.allowed_transitions_bulk(rows, request.user)
+    now = timezone.now()
+    labels = {
+        **hazards.ACTION_LABELS,
+        HazardReport.Status.IN_PROGRESS: _("接单处置"),
+    }
+    items = [
+        {
+            "r": r,
+            "overdue": r.deadline_at is not None
+            and r.deadline_at < now
+            and r.status in hazards.PENDING_STATUSES,
+            "actions": [
+                (
+                    to,
+                    _("核查不通过，退回处置")
+                    if r.status == "resolved" and to == "in_progress"
+                    else labels[to],
+                )
+                for to in allowed[r.pk]
+            ],
+            "can_rate": r.reporter_id == request.user.pk
+            and r.status in (HazardReport.Status.CLOSED, HazardReport.Status.VERIFIED),
+        }
+        for r in rows
+    ]
+    return render(
+        request,
+        "hazards/cases.html",
+        {
+            "title": _("隐患工单"),
+            "items": items,
+            "status": status,
+            "statuses": HazardReport.Status.choices,
+        },
+    )

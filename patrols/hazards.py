@@ -19,6 +19,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from geo.models import Grid, Membership, StreetOffice
 from patrols.hazard_models import (
@@ -64,6 +65,19 @@ TRANSITIONS: dict[tuple[str, str], frozenset[str]] = {
     (S.RESOLVED, S.VERIFIED): frozenset({R.GRID_WORKER}),
     (S.RESOLVED, S.IN_PROGRESS): frozenset({R.GRID_WORKER}),
     (S.VERIFIED, S.CLOSED): frozenset({R.SUPERVISOR}),
+}
+# Button labels: the act, not the resulting state.
+ACTION_LABELS: dict[str, str] = {
+    S.ACCEPTED: _lazy("立案"),
+    S.REJECTED: _lazy("不予立案"),
+    S.DUPLICATE: _lazy("标为重复"),
+    S.DISPATCHED: _lazy("派遣"),
+    S.IN_PROGRESS: _lazy("接单处置"),
+    S.RETURNED: _lazy("退回"),
+    S.RESOLVED: _lazy("办结（附整改照片）"),
+    S.POSTPONED: _lazy("批准延期"),
+    S.VERIFIED: _lazy("核查通过"),
+    S.CLOSED: _lazy("结案"),
 }
 OPEN_STATUSES = frozenset(
     {S.REPORTED, S.ACCEPTED, S.DISPATCHED, S.IN_PROGRESS, S.RETURNED, S.POSTPONED, S.RESOLVED}
@@ -290,6 +304,36 @@ def move_pin(report: HazardReport, point: Point, actor: User) -> HazardReport:
 def allowed_transitions(report: HazardReport, user: User) -> list[str]:
     roles = _hazard_roles(user, report)
     return [to for (frm, to), who in TRANSITIONS.items() if frm == report.status and who & roles]
+
+
+def allowed_transitions_bulk(reports: list[HazardReport], user: User) -> dict[int, list[str]]:
+    """allowed_transitions for many reports with two queries in all (for list pages)."""
+    if not user.is_authenticated:
+        return {r.pk: [] for r in reports}
+    members = list(
+        Membership.objects.filter(user=user).values_list("street_office_id", "role", "community_id")
+    )
+    depts = set(
+        HazardDepartmentMember.objects.filter(user=user).values_list(
+            "street_office_id", "department"
+        )
+    )
+    out: dict[int, list[str]] = {}
+    for r in reports:
+        roles = {
+            role
+            for office_id, role, community_id in members
+            if office_id == r.street_office_id
+            and not (role == R.GRID_WORKER and community_id and community_id != r.community_id)
+        }
+        if (r.street_office_id, r.department) in depts:
+            roles.add(DEPARTMENT)
+        if r.reporter_id == user.pk:
+            roles.add(REPORTER)
+        out[r.pk] = [
+            to for (frm, to), who in TRANSITIONS.items() if frm == r.status and who & roles
+        ]
+    return out
 
 
 @transaction.atomic

@@ -100,3 +100,31 @@ def test_report_with_photo_then_see_it_on_the_supervisor_map(
     page.goto(f"{live_server.url}/hazards/map/?category=wiring")
     assert "1 条" in page.inner_text("#hotspot-refusal")
     _shot(page, tmp_path, "hazard-map-refusal.png")
+
+
+def test_grid_worker_accepts_a_report_on_the_cases_page(live_server, chromium_page, tmp_path):
+    office = make_office()
+    steward, gw = user("steward", office), user("grid_worker", office, "A")
+    from patrols.hazards import create_report
+
+    r = create_report(
+        category=office.hazard_categories.get(code="clutter"),
+        point=pt(116.305, 40.005),
+        description="楼道堆放纸箱",
+        reporter_kind="steward",
+        reporter=steward,
+    )
+    page = chromium_page
+    _login(page, live_server, gw)
+    page.goto(f"{live_server.url}/hazards/cases/")
+    row = page.locator(f"tr[data-id='{r.pk}']")
+    assert "已上报" in row.inner_text()
+    row.locator("input[name=note]").fill("情况属实，立案")
+    _shot(page, tmp_path, "hazard-cases.png")
+    row.locator("button[value=accepted]").click()
+    page.wait_for_function(
+        f"() => document.querySelector(\"tr[data-id='{r.pk}'] .status\").textContent.includes('已立案')"
+    )
+    r.refresh_from_db()
+    assert r.status == "accepted" and r.events.last().note == "情况属实，立案"
+    assert r.events.last().actor == gw

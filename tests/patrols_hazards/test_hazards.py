@@ -229,3 +229,16 @@ def test_pin_can_be_moved_and_regrids(office, people):
     assert r.grid.code == "T1B1"
     with pytest.raises(TransitionDenied):
         move_pin(r, pt(116.305, 40.002), people["planner"])
+
+
+def test_bulk_allowed_transitions_equal_the_single_ones(office, people):
+    from patrols.hazards import allowed_transitions, allowed_transitions_bulk
+
+    reports = [
+        _report(office, people["steward"]),
+        _walk(_report(office, people["steward"], x=116.315), people, []),
+        _walk(_report(office, people["steward"]), people, [S.ACCEPTED, S.DISPATCHED]),
+    ]
+    for u in people.values():
+        bulk = allowed_transitions_bulk(reports, u)
+        assert bulk == {r.pk: allowed_transitions(r, u) for r in reports}
