@@ -54,6 +54,13 @@ def report_page(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _pct(row: dict) -> dict:
+    """Rates as percentages with two decimals (整改率 is quoted like 98.36%), or — when undefined."""
+    for k in ("rectification_rate", "on_time_closure_rate", "satisfaction_rate"):
+        row[k + "_pct"] = "—" if row[k] is None else f"{row[k] * 100:.2f}%"
+    return row
+
+
 def _day(raw: str | None, *, end: bool = False) -> datetime | None:
     d = parse_date(raw or "")
     if d is None:
@@ -96,8 +103,8 @@ def supervisor_map(request: HttpRequest) -> HttpResponse:
             "alpha": request.GET.get("alpha", "0.05"),
             "hot": payload if code == 200 else None,
             "refusal": payload.get("detail") if code != 200 else None,
-            "kpi_rows": kpis(qs, level="community", start=start, end=end),
-            "kpi_total": (kpis(qs, start=start, end=end) or [None])[0],
+            "kpi_rows": [_pct(r) for r in kpis(qs, level="community", start=start, end=end)],
+            "kpi_total": ([_pct(r) for r in kpis(qs, start=start, end=end)] or [None])[0],
             "definitions": DEFINITIONS,
             "n_overdue": hazards.overdue(qs).count(),
             "n_shown": shown.count(),

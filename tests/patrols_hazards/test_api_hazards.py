@@ -118,3 +118,20 @@ def test_category_edit_needs_planner_or_supervisor(client, office):
     )
     cat.refresh_from_db()
     assert cat.deadline_hours == 12
+
+
+def test_supervisor_map_page_shows_kpis_with_definition_and_refusal(client, office):
+    from patrols.hazards import transition
+
+    rid = _post(client).json()["id"]
+    r = HazardReport.objects.get(pk=rid)
+    gw, sup = user("grid_worker", office, "A"), user("supervisor", office)
+    transition(r, "accepted", gw)
+    client.force_login(user("steward", office))
+    assert client.get("/hazards/map/").status_code == 403
+    client.force_login(sup)
+    html = client.get("/hazards/map/").content.decode()
+    assert "整改率 = 已整改并核查通过" in html  # the definition is on the page
+    assert "0.00%" in html  # 0 of 1 accepted rectified
+    assert "未计算热点" in html and "少于 30 条" in html
+    assert "/static/vendor/leaflet-heat.js" in html and "cdn" not in html.lower()
