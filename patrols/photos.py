@@ -54,8 +54,23 @@ def _taken_at(img: Image.Image) -> datetime | None:
     return timezone.make_aware(naive)
 
 
+def photo_limit() -> int:
+    return getattr(settings, "HAZARD_PHOTO_MAX_BYTES", MAX_BYTES_DEFAULT)
+
+
+def read_upload(upload) -> bytes:
+    """The bytes of an uploaded file, refusing oversized ones before reading them into memory."""
+    limit = photo_limit()
+    if upload.size > limit:
+        raise PhotoRejected(
+            _("照片太大（%(got).1f MB），请压缩到 %(max).0f MB 以内再上传。")
+            % {"got": upload.size / 1e6, "max": limit / 1e6}
+        )
+    return upload.read()
+
+
 def process_photo(data: bytes, *, stem: str = "photo") -> ProcessedPhoto:
-    limit = getattr(settings, "HAZARD_PHOTO_MAX_BYTES", MAX_BYTES_DEFAULT)
+    limit = photo_limit()
     if len(data) > limit:
         raise PhotoRejected(
             _("照片太大（%(got).1f MB），请压缩到 %(max).0f MB 以内再上传。")
@@ -64,6 +79,8 @@ def process_photo(data: bytes, *, stem: str = "photo") -> ProcessedPhoto:
     try:
         img = Image.open(io.BytesIO(data))
         img.load()
+    except Image.DecompressionBombError as exc:
+        raise PhotoRejected(_("照片像素过多，请用手机正常拍摄的照片。")) from exc
     except (UnidentifiedImageError, OSError) as exc:
         raise PhotoRejected(_("无法识别的图片文件，请上传 JPEG 或 PNG 照片。")) from exc
     taken_at = _taken_at(img)

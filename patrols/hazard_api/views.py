@@ -23,7 +23,7 @@ from patrols.hazard_kpis import DEFINITIONS, LEVELS, kpis
 from patrols.hazard_models import HazardCategory, HazardReport
 from patrols.hotspots import TooFewReports
 from patrols.hotspots import hotspots as compute_hotspots
-from patrols.photos import PhotoRejected
+from patrols.photos import PhotoRejected, read_upload
 
 R = Membership.Role
 
@@ -119,6 +119,7 @@ class ReportViewSet(
             )
         files = request.FILES.getlist("photos")
         try:
+            photos = [read_upload(f) for f in files]
             report = hazards.create_report(
                 category=category,
                 point=point,
@@ -128,7 +129,7 @@ class ReportViewSet(
                 reporter_name=v.get("reporter_name", ""),
                 reporter_phone=v.get("reporter_phone", ""),
                 filed_by=filed_by,
-                photos=[f.read() for f in files],
+                photos=photos,
             )
         except PhotoRejected as e:
             raise ValidationError({"photos": str(e)}) from None
@@ -156,6 +157,10 @@ class ReportViewSet(
         if v.get("duplicate_of"):
             dup = get_object_or_404(self.get_queryset(), pk=v["duplicate_of"])
         photo = request.FILES.get("after_photo")
+        try:
+            after = read_upload(photo) if photo else None
+        except PhotoRejected as e:
+            raise ValidationError({"after_photo": str(e)}) from None
         return self._act(
             hazards.transition,
             report,
@@ -163,7 +168,7 @@ class ReportViewSet(
             request.user,
             note=v.get("note", ""),
             duplicate_of=dup,
-            after_photo=photo.read() if photo else None,
+            after_photo=after,
             new_deadline=v.get("new_deadline"),
             department=v.get("department"),
         )
@@ -198,7 +203,7 @@ class ReportViewSet(
         if f is None:
             raise ValidationError({"photo": _("请选择一张照片。")})
         try:
-            hazards.add_photo(report, f.read(), user=request.user)
+            hazards.add_photo(report, read_upload(f), user=request.user)
         except PhotoRejected as e:
             raise ValidationError({"photo": str(e)}) from None
         return Response(ser.ReportDetailSerializer(report, context={"request": request}).data)

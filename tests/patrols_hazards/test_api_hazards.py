@@ -135,3 +135,11 @@ def test_supervisor_map_page_shows_kpis_with_definition_and_refusal(client, offi
     assert "0.00%" in html  # 0 of 1 accepted rectified
     assert "未计算热点" in html and "少于 30 条" in html
     assert "/static/vendor/leaflet-heat.js" in html and "cdn" not in html.lower()
+
+
+def test_an_oversized_upload_is_refused_before_saving(client, office, settings):
+    settings.HAZARD_PHOTO_MAX_BYTES = 200
+    big = SimpleUploadedFile("p.jpg", jpeg_with_exif(size=(400, 300)), content_type="image/jpeg")
+    resp = _post(client, photos=[big])
+    assert resp.status_code == 400 and "太大" in resp.json()["photos"]
+    assert HazardReport.objects.count() == 0
