@@ -143,3 +143,10 @@ def test_an_oversized_upload_is_refused_before_saving(client, office, settings):
     resp = _post(client, photos=[big])
     assert resp.status_code == 400 and "太大" in resp.json()["photos"]
     assert HazardReport.objects.count() == 0
+
+
+def test_the_report_page_works_for_the_public(client, office):
+    html = client.get("/hazards/report/").content.decode()
+    assert "私拉电线" in html and "leaflet/leaflet.js" in html
+    assert 'name="reporter_kind" value="resident"' in html  # no staff-only "on behalf" choice
+    assert "代居民上报" not in html
