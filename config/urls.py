@@ -14,6 +14,8 @@ urlpatterns = [
     path("api/auth/token/", obtain_auth_token, name="api-token"),
     path("api/tracks/", include("patrols.api.track_urls")),
     path("api/credits/", include("patrols.credit_api_urls")),
+    path("api/hazards/", include("patrols.hazard_api.urls")),
+    path("open311/v2/", include("patrols.open311.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]
@@ -23,6 +25,7 @@ urlpatterns += i18n_patterns(
     path("plan/", include("grids.urls")),
     path("tracks/", include("patrols.track_urls")),
     path("credits/", include("patrols.credit_urls")),
+    path("hazards/", include("patrols.hazard_urls")),
     path("", include("geo.urls")),
     path("patrols/", include("patrols.urls")),
     prefix_default_language=False,

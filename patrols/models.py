@@ -36,14 +36,22 @@ class Steward(models.Model):
         RESIGNED = "resigned", _("已辞任")
         DISMISSED = "dismissed", _("已解聘")
 
-    street_office = models.ForeignKey(StreetOffice, on_delete=models.CASCADE, related_name="stewards")
+    street_office = models.ForeignKey(
+        StreetOffice, on_delete=models.CASCADE, related_name="stewards"
+    )
     community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="stewards")
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="steward"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="steward",
     )
     name = models.CharField(_("姓名"), max_length=50)
     phone = models.CharField(_("联系电话"), max_length=20, blank=True, default="")
-    status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.APPLIED)
+    status = models.CharField(
+        _("状态"), max_length=20, choices=Status.choices, default=Status.APPLIED
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     # The fields of the official sign-up form (河北区《“小巷管家”报名表》, 附件1).
@@ -120,7 +128,9 @@ class PairMember(models.Model):
         constraints = [
             # A steward is in at most one current pair; history rows have left_on set.
             models.UniqueConstraint(
-                fields=["steward"], condition=models.Q(left_on__isnull=True), name="one_current_pair_per_steward"
+                fields=["steward"],
+                condition=models.Q(left_on__isnull=True),
+                name="one_current_pair_per_steward",
             ),
         ]
 
@@ -543,3 +553,14 @@ class PairDayVerdict(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pair} {self.day} {'✓' if self.compliant else '✗'}"
+
+
+# --- Hazard reports ---
+from patrols.hazard_models import (  # noqa: E402, F401
+    HazardCategory,
+    HazardDepartmentMember,
+    HazardEvent,
+    HazardPhoto,
+    HazardReport,
+    Open311Key,
+)
