@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from geo.demo import load_demo_district
 from grids.demo import create_demo_accounts, seed
+from patrols.hazard_demo import seed_demo_reports
 
 
 class Command(BaseCommand):
@@ -30,3 +31,5 @@ class Command(BaseCommand):
             end=yesterday,
             stdout=self.stdout,
         )
+        reports = seed_demo_reports(office)
+        self.stdout.write(self.style.SUCCESS(f"隐患上报 +{reports}"))
