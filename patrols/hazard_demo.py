@@ -21,6 +21,7 @@ from django.utils import timezone
 from PIL import Image
 
 from geo.models import Membership, StreetOffice
+from grids.demo import DEMO_PASSWORD
 from patrols import hazards
 from patrols.hazard_models import HazardDepartmentMember, HazardReport
 from patrols.models import Steward
@@ -72,8 +73,8 @@ def seed_demo_reports(
     n: int = 160,
     days: int = 60,
     seed: int = 11,
-    password: str = "alley-demo",
-) -> int:  # noqa: S107 - demo accounts only
+    password: str = DEMO_PASSWORD,
+) -> int:
     """Create `n` demo reports over the last `days` days; returns how many were created."""
     if HazardReport.objects.filter(street_office=office, external_id__startswith=DEMO_TAG).exists():
         return 0
