@@ -33,3 +33,11 @@ class Command(BaseCommand):
         )
         reports = seed_demo_reports(office)
         self.stdout.write(self.style.SUCCESS(f"隐患上报 +{reports}"))
+        # Points for the week's compliant days and the verified reports (idempotent by reference).
+        call_command(
+            "award_points",
+            office=office.code,
+            start=yesterday - timedelta(days=59),
+            end=yesterday,
+            stdout=self.stdout,
+        )
