@@ -18,6 +18,11 @@ dpkg -s libproj-dev >/dev/null 2>&1 || need+=(libproj-dev)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql postgresql-contrib)
 if [[ $want_browser -eq 1 ]] && ! command -v chromium >/dev/null; then need+=(chromium fonts-noto-cjk); fi
 command -v runuser >/dev/null || need+=(util-linux)
+command -v make >/dev/null || need+=(make)
+# Debian/Ubuntu split venv/ensurepip out of the interpreter package.
+PY=${PYTHON:-python3.11}
+command -v "$PY" >/dev/null || PY=python3
+"$PY" -c "import ensurepip, venv" 2>/dev/null || need+=(python3-venv)
 command -v msgfmt >/dev/null || need+=(gettext)
 
 apt_install() {
@@ -39,8 +44,6 @@ if [[ ! -f /usr/share/postgresql/$pgver/extension/postgis.control ]]; then
 fi
 
 # The virtualenv follows requirements.lock (pinned); re-created only when the lock changes.
-PY=${PYTHON:-python3.11}
-command -v "$PY" >/dev/null || PY=python3
 stamp=.venv/.lock-$(sha256sum requirements.lock pyproject.toml | sha256sum | cut -c1-16)
 if [[ ! -f $stamp ]]; then
   echo "==> creating virtualenv .venv from requirements.lock"
