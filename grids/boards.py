@@ -29,7 +29,6 @@ PALETTE = [
     "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948",
     "#b07aa1", "#ff9da7", "#9c755f", "#17becf", "#8c564b", "#bcbd22",
 ]  # fmt: skip
-CHROMIUM = "/usr/bin/chromium"
 
 
 def colour(index: int) -> str:
@@ -131,7 +130,7 @@ def render_with_chromium(html: str, fmt: str, *, size: tuple[int, int] = (1587, 
     The page must not need the network: Leaflet and the data are inlined by the caller, and the board
     has no tile layer. ``size`` is the window in CSS px (A3 landscape at 96 dpi by default).
     """
-    chromium = getattr(settings, "ALLEY_CHROMIUM", CHROMIUM)
+    chromium = settings.CHROMIUM_PATH
     with tempfile.TemporaryDirectory(prefix="board-") as tmp:
         page = Path(tmp) / "board.html"
         page.write_text(html, encoding="utf-8")

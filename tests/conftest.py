@@ -23,7 +23,7 @@ def wudaokou_osm() -> Path:
     return shared_file("osm", "wudaokou.osm")
 
 
-CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM = Path(settings.CHROMIUM_PATH)
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",

@@ -12,6 +12,7 @@ from django.test import Client
 
 from geo.models import Membership
 from patrols.evaluation import evaluate_pair_day
+from tests.conftest import CHROMIUM
 
 from . import factories, synth
 
@@ -50,7 +51,7 @@ def page(live_server):
     SHOTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(
-            executable_path="/usr/bin/chromium",
+            executable_path=str(CHROMIUM),
             args=[
                 "--no-sandbox",
                 "--disable-gpu",

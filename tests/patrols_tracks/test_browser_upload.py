@@ -11,6 +11,7 @@ from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_K
 from django.contrib.sessions.backends.db import SessionStore
 
 from patrols.models import Track
+from tests.conftest import CHROMIUM
 from tests.patrols_tracks import factories as f
 from tests.patrols_tracks.test_api_upload import gpx, walk
 
@@ -40,7 +41,7 @@ def test_steward_uploads_a_gpx_from_a_phone(live_server, tmp_path) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(
-            executable_path="/usr/bin/chromium",
+            executable_path=str(CHROMIUM),
             args=[
                 "--no-sandbox",
                 "--disable-gpu",
