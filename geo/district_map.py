@@ -8,7 +8,7 @@ import folium
 from django.contrib.gis.db.models.functions import AsGeoJSON
 from django.utils.translation import gettext as _
 
-from geo.maps import base_map
+from geo.maps import add_office_outline, base_map
 from geo.models import StreetOffice
 
 COMMUNITY_COLOURS = [
@@ -58,16 +58,7 @@ def _feature_collection(rows) -> dict:
 
 def district_map(office: StreetOffice) -> folium.Map:
     fmap = base_map(office.geom.extent)
-    folium.GeoJson(
-        json.loads(office.geom.geojson),
-        name=office.name,
-        style_function=lambda f: {
-            "color": "#c0392b",
-            "weight": 3,
-            "fill": False,
-            "dashArray": "8 4",
-        },
-    ).add_to(fmap)
+    add_office_outline(fmap, office)
 
     communities = list(
         office.communities.annotate(gj=AsGeoJSON("geom", precision=6)).values(

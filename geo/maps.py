@@ -5,6 +5,7 @@ Every map page builds its map with `base_map()` and renders it with `render_map_
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import folium
@@ -38,6 +39,20 @@ def base_map(bounds: tuple[float, float, float, float] | None = None, **kwargs: 
         minx, miny, maxx, maxy = bounds
         fmap.fit_bounds([[miny, minx], [maxy, maxx]])
     return fmap
+
+
+def add_office_outline(fmap: folium.Map, office: Any) -> None:
+    """The street office's boundary as a dashed outline (every office-wide map starts with it)."""
+    folium.GeoJson(
+        json.loads(office.geom.geojson),
+        name=office.name,
+        style_function=lambda f: {
+            "color": "#c0392b",
+            "weight": 3,
+            "fill": False,
+            "dashArray": "8 4",
+        },
+    ).add_to(fmap)
 
 
 def render_map_page(

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
 import folium
 from django.utils.translation import gettext as _
 from folium.plugins import HeatMap
 
-from geo.maps import _static, base_map
+from geo.maps import _static, add_office_outline, base_map
 from geo.models import StreetOffice
 from patrols.hazard_models import HazardReport
 
@@ -29,16 +27,7 @@ def hazard_map(
     office: StreetOffice, reports: list[HazardReport], hotspot_cells: dict | None
 ) -> folium.Map:
     fmap = base_map(office.geom.extent)
-    folium.GeoJson(
-        json.loads(office.geom.geojson),
-        name=office.name,
-        style_function=lambda f: {
-            "color": "#c0392b",
-            "weight": 3,
-            "fill": False,
-            "dashArray": "8 4",
-        },
-    ).add_to(fmap)
+    add_office_outline(fmap, office)
     pts = [[r.location.y, r.location.x] for r in reports if r.location]
     if pts:
         LocalHeatMap(pts, name=_("密度热力图"), radius=18, blur=22, min_opacity=0.3).add_to(fmap)

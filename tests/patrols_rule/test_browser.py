@@ -12,7 +12,7 @@ from django.test import Client
 
 from geo.models import Membership
 from patrols.evaluation import evaluate_pair_day
-from tests.conftest import CHROMIUM
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS
 
 from . import factories, synth
 
@@ -52,14 +52,7 @@ def page(live_server):
     with sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=str(CHROMIUM),
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
+            args=CHROMIUM_ARGS,
         )
         # Log in through a session made by Django's test client (no login page needed).
         client = Client()

@@ -11,7 +11,7 @@ from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_K
 from django.contrib.sessions.backends.db import SessionStore
 
 from patrols.models import Track
-from tests.conftest import CHROMIUM
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.patrols_tracks import factories as f
 from tests.patrols_tracks.test_api_upload import gpx, walk
 
@@ -42,14 +42,7 @@ def test_steward_uploads_a_gpx_from_a_phone(live_server, tmp_path) -> None:
     with sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=str(CHROMIUM),
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
+            args=CHROMIUM_ARGS,
         )
         try:
             ctx = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=1)
