@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.contrib import admin
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Model, QuerySet
 from rest_framework import permissions
@@ -119,3 +120,28 @@ class TenantScopedViewSet:
         )
         require_write(self.request.user, getattr(office, "id", None))  # type: ignore[attr-defined]
         serializer.save()
+
+
+class ScopedAdmin(admin.ModelAdmin):
+    """Admin lists limited to the staff user's street offices (superusers see every office)."""
+
+    tenant_field = "street_office"
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        if request.user.is_superuser:
+            return qs
+        return scope_queryset(qs, request.user, self.tenant_field)
+
+
+class ReadOnlyAdminMixin:
+    """For rows that change only through a service (claims, the points ledger): look, never edit."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

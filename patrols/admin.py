@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from geo.tenancy import scope_queryset
+from geo.tenancy import ScopedAdmin
 from patrols.models import (
     Pair,
     PairDayVerdict,
@@ -16,16 +16,6 @@ from patrols.models import (
     StewardStatusChange,
 )
 from patrols.rule_config import RuleParams
-
-
-class ScopedAdmin(admin.ModelAdmin):
-    tenant_field = "street_office"
-
-    def get_queryset(self, request):
-        qs = super().get_queryset(request)
-        return (
-            qs if request.user.is_superuser else scope_queryset(qs, request.user, self.tenant_field)
-        )
 
 
 class StatusChangeInline(admin.TabularInline):
@@ -70,6 +60,8 @@ class PairAdmin(ScopedAdmin):
 @admin.register(ProgrammeSettings)
 class ProgrammeSettingsAdmin(ScopedAdmin):
     list_display = ["street_office", "pair_size", "phone_display", "max_pair_length_m"]
+
+
 from patrols import credit_admin  # noqa: E402,F401  (registers the read-only ledger admin)
 
 

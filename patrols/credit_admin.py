@@ -4,6 +4,7 @@ only through patrols.ledger (redemptions, corrections), never by editing rows.""
 
 from django.contrib import admin
 
+from geo.tenancy import ReadOnlyAdminMixin, ScopedAdmin
 from patrols.models import (
     Assessment,
     CreditSettings,
@@ -14,15 +15,8 @@ from patrols.models import (
 )
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+class ReadOnlyAdmin(ReadOnlyAdminMixin, ScopedAdmin):
+    pass
 
 
 @admin.register(PointsEntry)
@@ -35,6 +29,7 @@ class PointsEntryAdmin(ReadOnlyAdmin):
 
 @admin.register(Redemption)
 class RedemptionAdmin(ReadOnlyAdmin):
+    tenant_field = "steward__street_office"
     list_display = ["created_at", "steward", "supermarket", "items", "points"]
     list_filter = ["supermarket"]
     list_select_related = ["steward", "supermarket"]
@@ -48,18 +43,19 @@ class AssessmentAdmin(ReadOnlyAdmin):
 
 
 @admin.register(CreditSupermarket)
-class CreditSupermarketAdmin(admin.ModelAdmin):
+class CreditSupermarketAdmin(ScopedAdmin):
+    tenant_field = "community__street_office"
     list_display = ["name", "community", "address", "active"]
     list_filter = ["community__street_office", "active"]
 
 
 @admin.register(ReplacementTask)
-class ReplacementTaskAdmin(admin.ModelAdmin):
+class ReplacementTaskAdmin(ScopedAdmin):
     list_display = ["community", "steward", "opened_at", "due", "closed_at"]
     list_filter = ["street_office", "closed_at"]
     readonly_fields = ["community", "street_office", "steward", "assessment", "opened_at", "due"]
 
 
 @admin.register(CreditSettings)
-class CreditSettingsAdmin(admin.ModelAdmin):
+class CreditSettingsAdmin(ScopedAdmin):
     list_display = ["street_office", "updated_at"]
