@@ -8,6 +8,7 @@ rolls the transaction back and deletes the stored original, so nothing is left b
 from __future__ import annotations
 
 import hashlib
+import struct
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
@@ -75,14 +76,49 @@ def _office_area(steward: Steward) -> shapely.Geometry | None:
     return shapely.from_wkb(bytes(geom.wkb)) if geom else None
 
 
-def _float_array_literal(values: np.ndarray) -> str:
-    """A float8[] text literal built in one formatting call (psycopg's list dumper is per item)."""
-    return "{" + ("%.3f," * values.size)[:-1] % tuple(values.tolist()) + "}"
+# Binary COPY: arrays go over the wire as the server's own array_recv format built by numpy, the
+# line as EWKB, so neither side formats or parses a decimal per vertex.
+_FLOAT8_OID = 701
+_VARCHAR_OID = 1043
+_COPY_TYPES = [
+    "int8",  # steward_id
+    "int8",  # street_office_id
+    "int8",  # upload_id
+    "timestamptz",  # started_at
+    "timestamptz",  # ended_at
+    "bytea",  # geom: EWKB, read by geometry_recv
+    "bytea",  # times: float8[] in binary array format
+    "int4",  # point_count
+    "float8",  # length_m
+    "text",  # source_crs
+    "bytea",  # flags: varchar[] in binary array format
+    "timestamptz",  # created_at
+]
+_FLOAT8_ITEM = np.dtype([("len", ">i4"), ("value", ">f8")])
+
+
+def binary_float8_array(values: np.ndarray) -> bytes:
+    """A float8[] in PostgreSQL's binary array format (header, then length + big-endian value)."""
+    items = np.empty(values.size, dtype=_FLOAT8_ITEM)
+    items["len"] = 8
+    items["value"] = values
+    return struct.pack(">iiiii", 1, 0, _FLOAT8_OID, values.size, 1) + items.tobytes()
+
+
+def binary_varchar_array(values: list[str]) -> bytes:
+    if not values:
+        return struct.pack(">iii", 0, 0, _VARCHAR_OID)
+    parts = [struct.pack(">iiiii", 1, 0, _VARCHAR_OID, len(values), 1)]
+    for v in values:
+        raw = v.encode()
+        parts.append(struct.pack(">i", len(raw)) + raw)
+    return b"".join(parts)
 
 
 def _copy_tracks(tracks: list[CleanTrack], upload: TrackUpload, source_crs: str) -> None:
     now = timezone.now()
     with connection.cursor() as cur, cur.cursor.copy(COPY_TRACKS) as copy:
+        copy.set_types(_COPY_TYPES)
         for tr in tracks:
             line = shapely.set_srid(shapely.linestrings(np.column_stack([tr.lon, tr.lat])), 4326)
             copy.write_row(
@@ -92,13 +128,12 @@ def _copy_tracks(tracks: list[CleanTrack], upload: TrackUpload, source_crs: str)
                     upload.pk,
                     datetime.fromtimestamp(float(tr.t[0]), tz=UTC),
                     datetime.fromtimestamp(float(tr.t[-1]), tz=UTC),
-                    # bytes.hex(): GEOS's own hex writer is ~6x slower.
-                    shapely.to_wkb(line, include_srid=True).hex(),
-                    _float_array_literal(tr.t),
+                    shapely.to_wkb(line, include_srid=True),
+                    binary_float8_array(tr.t),
                     tr.point_count,
                     tr.length_m,
                     source_crs,
-                    tr.flags,
+                    binary_varchar_array(tr.flags),
                     now,
                 )
             )

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 # COPY is the bulk path (the ORM would issue one INSERT per track with a Python-built array
-# literal); psycopg's write_row dumps the times list and the EWKB hex without per-point SQL.
+# literal). Binary format: patrols.ingest hands over EWKB and ready-made binary arrays.
 COPY_TRACKS = """
 COPY patrols_track (steward_id, street_office_id, upload_id, started_at, ended_at, geom, times,
                     point_count, length_m, source_crs, flags, created_at)
-FROM STDIN
+FROM STDIN (FORMAT BINARY)
 """
 
 # One query for all stewards of a day. array_send/ST_AsBinary hand back the per-vertex arrays as

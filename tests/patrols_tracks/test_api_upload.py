@@ -335,3 +335,24 @@ def test_geolife_plt_upload(client) -> None:
     resp = post(client, plt.encode(), name="x.plt")
     assert resp.status_code == 201, resp.content
     assert resp.json()["upload"]["format"] == "plt" and Track.objects.get().point_count == 10
+
+
+def test_binary_copy_stores_times_geometry_and_flags_exactly(steward) -> None:
+    from patrols.ingest import ingest_file
+
+    t0 = 1714525200.0  # 2024-05-01T01:00:00Z
+    # Sub-second times, a short walk, then mostly 20 m/s: flagged as a vehicle ride.
+    times = t0 + np.concatenate([np.arange(20) + 0.125, 20 + np.arange(70) * 1.0])
+    lons = 116.31 + np.concatenate([np.arange(20) * 1e-5, 20e-5 + np.arange(70) * 2.35e-4])
+    pts = [
+        (lo, 40.0, np.datetime_as_string(np.datetime64(int(t * 1000), "ms"), unit="ms") + "Z")
+        for lo, t in zip(lons, times, strict=True)
+    ]
+    import io
+
+    res = ingest_file(io.BytesIO(gpx(pts)), filename="t.gpx", steward=steward)
+    track = Track.objects.get(upload=res.upload)
+    assert np.array_equal(np.array(track.times), times)  # float8 round trip, no rounding
+    assert track.geom.srid == 4326 and len(track.geom.coords) == track.point_count == 90
+    assert np.allclose([c[0] for c in track.geom.coords], lons, rtol=0, atol=1e-12)
+    assert track.flags == ["vehicle_speed"] and track.source_crs == "wgs84"

@@ -108,3 +108,55 @@ def test_simulator_layout_takes_the_strict_pattern_and_agrees() -> None:
     assert len(tf._GPX_STRICT.findall(body)) == len(tf._GPX_OPENINGS.findall(body))
     fast, tree = both(data)
     assert fast.size > 1000 and same(fast, tree)
+
+
+def test_fixed_layout_decimals_are_bit_identical_to_float() -> None:
+    rng = np.random.default_rng(7)
+    for decimals in range(0, 9):
+        for lo, hi in ((-180, 180), (0, 90), (-90, 0), (100, 120), (-0.9, 0.9)):
+            text = [f"{v:.{decimals}f}".encode() for v in rng.uniform(lo, hi, 5000)]
+            column = tf.bytes_column(tuple(text), np.ones(len(text), dtype=bool))
+            got = tf.parse_decimal_bytes(column)
+            if got is None:  # mixed widths (e.g. 9.5 and 10.5): numpy's general cast
+                assert len({len(t) for t in text}) > 1
+                continue
+            want = np.array([float(t) for t in text])
+            assert np.array_equal(got, want) and np.array_equal(np.signbit(got), np.signbit(want))
+
+
+@pytest.mark.parametrize(
+    "values",
+    [(b"1e5",), (b" 1",), (b"1.2.3",), (b"-",), (b"-.",), (b"1-2",), (b"nan",), (b"1.5", b"1,5")],
+)
+def test_unusual_decimals_leave_the_fixed_layout_path(values: tuple[bytes, ...]) -> None:
+    assert tf.parse_decimal_bytes(tf.bytes_column(values, np.ones(len(values), bool))) is None
+
+
+def test_mixed_widths_signs_and_odd_times_agree_with_the_tree_parser() -> None:
+    rows = [
+        ("40.1", "116.3", "2024-05-01T01:00:00Z"),
+        ("40.12345", "-0.5", "2024-05-01T01:00:01.250Z"),
+        ("+40.2", "116.30000001", "2024-05-01T09:00:02+08:00"),
+        ("40.3", "1.5e2", ""),
+    ]
+    body = "".join(
+        f'<trkpt lat="{la}" lon="{lo}"><ele>1</ele><time>{t}</time></trkpt>\n' for la, lo, t in rows
+    )
+    data = (
+        f'<?xml version="1.0"?><gpx version="1.1"><trk><trkseg>{body}</trkseg></trk></gpx>'
+    ).encode()
+    fast, tree = both(data)
+    assert fast.size == 4 and same(fast, tree)
+    assert fast.lon.tolist()[:3] == [116.3, -0.5, 116.30000001] and fast.lon[3] == 150.0
+    assert np.isnan(fast.t[3]) and fast.t[1] - fast.t[0] == 1.25 and fast.t[2] - fast.t[0] == 2
+
+
+def test_a_bad_number_in_the_fast_path_names_the_point() -> None:
+    data = (
+        b'<?xml version="1.0"?><gpx version="1.1"><trk><trkseg>'
+        b'<trkpt lat="40.1" lon="116.3"><time>2024-05-01T01:00:00Z</time></trkpt>'
+        b'<trkpt lat="40.x" lon="116.3"><time>2024-05-01T01:00:01Z</time></trkpt>'
+        b"</trkseg></trk></gpx>"
+    )
+    with pytest.raises(tf.TrackRejected, match="第 2 个点.*40.x"):
+        tf.read_points(io.BytesIO(data), tf.TrackFormat.GPX)
