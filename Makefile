@@ -22,6 +22,7 @@ test:
 	scripts/bootstrap.sh --browser
 	@if [ -z "$$DATABASE_URL" ]; then scripts/pg.sh start; fi
 	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
 	$(PY) manage.py compilemessages --ignore=.venv >/dev/null
 	$(PY) manage.py makemigrations --check --dry-run >/dev/null
 	$(PY) manage.py collectstatic --noinput -v0

@@ -9,9 +9,13 @@ from geo.models import StreetOffice
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    offices = StreetOffice.objects.annotate(
-        n_segments=Count("segments", distinct=True), km=Sum("segments__length_m") / 1000
-    ).order_by("code").prefetch_related("communities")
+    offices = (
+        StreetOffice.objects.annotate(
+            n_segments=Count("segments", distinct=True), km=Sum("segments__length_m") / 1000
+        )
+        .order_by("code")
+        .prefetch_related("communities")
+    )
     return render(request, "home.html", {"title": _("首页"), "offices": offices})
 
 

@@ -134,5 +134,7 @@ def create_demo_accounts(street_office: StreetOffice) -> int:
     for steward in Steward.objects.filter(street_office=street_office, user__isnull=True):
         steward.user = account(f"steward{steward.pk}")
         steward.save(update_fields=["user"])
-        Membership.objects.get_or_create(user=steward.user, street_office=street_office, role="steward")
+        Membership.objects.get_or_create(
+            user=steward.user, street_office=street_office, role="steward"
+        )
     return created

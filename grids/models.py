@@ -64,8 +64,12 @@ class Claim(models.Model):
     pair = models.ForeignKey(Pair, on_delete=models.CASCADE, related_name="claims")
     segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="claims")
     valid_from = models.DateField(_("生效日期"))
-    valid_to = models.DateField(_("失效日期"), null=True, blank=True, help_text=_("不含当日；空表示长期有效"))
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    valid_to = models.DateField(
+        _("失效日期"), null=True, blank=True, help_text=_("不含当日；空表示长期有效")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     change = models.ForeignKey(
         AssignmentChange,
@@ -120,7 +124,6 @@ class ClaimEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.claim_id}"
-
 
 
 class BitStringField(models.Field):

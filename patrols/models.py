@@ -456,9 +456,12 @@ class Assessment(models.Model):
         verbose_name_plural = _("季度考核")
         ordering = ["quarter", "community", "-score"]
         constraints = [
-            models.UniqueConstraint(fields=["steward", "quarter"], name="assessment_once_per_quarter"),
+            models.UniqueConstraint(
+                fields=["steward", "quarter"], name="assessment_once_per_quarter"
+            ),
             models.CheckConstraint(
-                condition=models.Q(quarter__regex=r"^[0-9]{4}Q[1-4]$"), name="assessment_quarter_format"
+                condition=models.Q(quarter__regex=r"^[0-9]{4}Q[1-4]$"),
+                name="assessment_quarter_format",
             ),
         ]
         indexes = [models.Index(fields=["street_office", "quarter"])]

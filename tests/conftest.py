@@ -42,7 +42,9 @@ def chromium_page():
     from playwright.sync_api import sync_playwright
 
     if not CHROMIUM.exists():
-        pytest.fail("Debian's chromium is missing: run `scripts/bootstrap.sh --browser` (make test does)")
+        pytest.fail(
+            "Debian's chromium is missing: run `scripts/bootstrap.sh --browser` (make test does)"
+        )
     # Playwright's sync API runs an event loop in this thread; Django's ORM calls stay synchronous.
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as p:

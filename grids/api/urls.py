@@ -20,7 +20,9 @@ urlpatterns = [
         coverage_views.CoverageTile.as_view(),
         name="api-coverage-tile",
     ),
-    path("coverage/summary/", coverage_views.CoverageSummary.as_view(), name="api-coverage-summary"),
+    path(
+        "coverage/summary/", coverage_views.CoverageSummary.as_view(), name="api-coverage-summary"
+    ),
     path("boards/<int:community>/", views.board_view, name="board-data"),
     *router.urls,
 ]

@@ -91,7 +91,9 @@ def upload_response(result: IngestResult) -> Response:
     if not result.duplicate:
         # The rule is re-checked for every pair-day the upload touches, so the steward sees at once
         # whether today's patrol already counts.
-        body["verdicts"] = PairDayVerdictSerializer(reevaluate_upload(result.upload), many=True).data
+        body["verdicts"] = PairDayVerdictSerializer(
+            reevaluate_upload(result.upload), many=True
+        ).data
     if result.duplicate:
         body["detail"] = _("该文件已上传过（%(when)s），未重复保存。") % {
             "when": result.upload.created_at.strftime("%Y-%m-%d %H:%M")

@@ -18,14 +18,20 @@ def demo():
 
 def test_segments_are_geojson_with_bbox_filter(demo):
     bbox = (116.315, 40.000, 116.320, 40.004)
-    data = APIClient().get("/api/geo/segments/", {"in_bbox": ",".join(map(str, bbox)), "page_size": 5000}).json()
+    data = (
+        APIClient()
+        .get("/api/geo/segments/", {"in_bbox": ",".join(map(str, bbox)), "page_size": 5000})
+        .json()
+    )
     assert data["type"] == "FeatureCollection"
     expected = Segment.objects.filter(geom__bboverlaps=_bbox_poly(bbox)).count()
     assert 0 < data["count"] == expected < Segment.objects.count()
     for feature in data["features"]:
         xs = [c[0] for c in feature["geometry"]["coordinates"]]
         ys = [c[1] for c in feature["geometry"]["coordinates"]]
-        assert max(xs) >= bbox[0] and min(xs) <= bbox[2] and max(ys) >= bbox[1] and min(ys) <= bbox[3]
+        assert (
+            max(xs) >= bbox[0] and min(xs) <= bbox[2] and max(ys) >= bbox[1] and min(ys) <= bbox[3]
+        )
         assert feature["properties"]["length_m"] > 0
 
 
@@ -44,7 +50,9 @@ def test_segments_paginate(demo):
 
 def test_filter_segments_by_community(demo):
     community = demo.communities.order_by("code").first()
-    data = APIClient().get("/api/geo/segments/", {"community": community.id, "page_size": 5000}).json()
+    data = (
+        APIClient().get("/api/geo/segments/", {"community": community.id, "page_size": 5000}).json()
+    )
     assert data["count"] == community.segments.count()
     assert {f["properties"]["community"] for f in data["features"]} == {community.id}
 

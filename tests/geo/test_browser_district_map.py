@@ -14,7 +14,9 @@ def test_district_map_draws_communities_and_segments(live_server, chromium_page,
     office = load_demo_district()
     page = chromium_page
     page.goto(f"{live_server.url}/map/")
-    page.wait_for_function("() => window.L && document.querySelectorAll('.leaflet-overlay-pane canvas, .leaflet-overlay-pane path').length > 0")
+    page.wait_for_function(
+        "() => window.L && document.querySelectorAll('.leaflet-overlay-pane canvas, .leaflet-overlay-pane path').length > 0"
+    )
     assert page.evaluate("() => typeof L.map") == "function"
     # prefer_canvas draws on a canvas: count layers through Leaflet instead of SVG paths.
     drawn = page.evaluate(

@@ -28,7 +28,9 @@ def test_real_subdistrict_boundaries_import_with_field_mapping():
     path = shared_file("boundaries", "beijing-subdistricts", "dongcheng-all.geojson")
     fields = [c for c in pyogrio.read_info(path)["fields"]]
     name_field = next(f for f in fields if "name" in f.lower())
-    code_field = next(f for f in fields if f.lower() in {"code", "gb", "id", "adcode"} or "code" in f.lower())
+    code_field = next(
+        f for f in fields if f.lower() in {"code", "gb", "id", "adcode"} or "code" in f.lower()
+    )
     result = import_areas(path, level="street_office", name_field=name_field, code_field=code_field)
     assert result.created == 17
     codes = list(StreetOffice.objects.values_list("code", flat=True))
@@ -39,18 +41,47 @@ def test_real_subdistrict_boundaries_import_with_field_mapping():
 
 
 def test_hierarchy_by_location_and_by_code_field(tmp_path: Path):
-    office = _write(tmp_path, "o.geojson", [{"code": "S1", "name": "演示街道", "geometry": shapely.box(116.30, 39.99, 116.34, 40.02)}])
-    comms = _write(tmp_path, "c.geojson", [
-        {"code": "C1", "name": "东社区", "geometry": shapely.box(116.32, 39.99, 116.34, 40.02)},
-        {"code": "C2", "name": "西社区", "geometry": shapely.box(116.30, 39.99, 116.32, 40.02)},
-    ])
-    grids = _write(tmp_path, "g.geojson", [
-        {"code": "G1", "name": "一网格", "parent": "C1", "geometry": shapely.box(116.32, 39.99, 116.34, 40.00)},
-        {"code": "G2", "name": "二网格", "parent": "C2", "geometry": shapely.box(116.30, 39.99, 116.32, 40.00)},
-    ])
-    streets = _write(tmp_path, "s.geojson", [
-        {"highway": "residential", "geometry": shapely.LineString([(116.325, 39.995), (116.33, 39.995)])},
-    ])
+    office = _write(
+        tmp_path,
+        "o.geojson",
+        [{"code": "S1", "name": "演示街道", "geometry": shapely.box(116.30, 39.99, 116.34, 40.02)}],
+    )
+    comms = _write(
+        tmp_path,
+        "c.geojson",
+        [
+            {"code": "C1", "name": "东社区", "geometry": shapely.box(116.32, 39.99, 116.34, 40.02)},
+            {"code": "C2", "name": "西社区", "geometry": shapely.box(116.30, 39.99, 116.32, 40.02)},
+        ],
+    )
+    grids = _write(
+        tmp_path,
+        "g.geojson",
+        [
+            {
+                "code": "G1",
+                "name": "一网格",
+                "parent": "C1",
+                "geometry": shapely.box(116.32, 39.99, 116.34, 40.00),
+            },
+            {
+                "code": "G2",
+                "name": "二网格",
+                "parent": "C2",
+                "geometry": shapely.box(116.30, 39.99, 116.32, 40.00),
+            },
+        ],
+    )
+    streets = _write(
+        tmp_path,
+        "s.geojson",
+        [
+            {
+                "highway": "residential",
+                "geometry": shapely.LineString([(116.325, 39.995), (116.33, 39.995)]),
+            },
+        ],
+    )
     import_streets(streets, source="s")
     import_areas(office, level="street_office")
     import_areas(comms, level="community")
@@ -62,8 +93,16 @@ def test_hierarchy_by_location_and_by_code_field(tmp_path: Path):
 
 
 def test_area_outside_every_parent_is_skipped_and_reported(tmp_path: Path):
-    office = _write(tmp_path, "o.geojson", [{"code": "S1", "name": "街道", "geometry": shapely.box(116.30, 39.99, 116.34, 40.02)}])
-    far = _write(tmp_path, "c.geojson", [{"code": "C9", "name": "远方社区", "geometry": shapely.box(120.0, 30.0, 120.1, 30.1)}])
+    office = _write(
+        tmp_path,
+        "o.geojson",
+        [{"code": "S1", "name": "街道", "geometry": shapely.box(116.30, 39.99, 116.34, 40.02)}],
+    )
+    far = _write(
+        tmp_path,
+        "c.geojson",
+        [{"code": "C9", "name": "远方社区", "geometry": shapely.box(120.0, 30.0, 120.1, 30.1)}],
+    )
     import_areas(office, level="street_office")
     result = import_areas(far, level="community")
     assert result.created == 0 and sum(result.skipped.values()) == 1
@@ -71,7 +110,11 @@ def test_area_outside_every_parent_is_skipped_and_reported(tmp_path: Path):
 
 
 def test_lines_are_not_areas(tmp_path: Path):
-    lines = _write(tmp_path, "l.geojson", [{"name": "x", "geometry": shapely.LineString([(116.3, 40), (116.31, 40)])}])
+    lines = _write(
+        tmp_path,
+        "l.geojson",
+        [{"name": "x", "geometry": shapely.LineString([(116.3, 40), (116.31, 40)])}],
+    )
     with pytest.raises(ImportFileError, match="多边形"):
         import_areas(lines, level="street_office")
     assert not StreetOffice.objects.exists()
@@ -79,7 +122,9 @@ def test_lines_are_not_areas(tmp_path: Path):
 
 def test_projected_areas_are_reprojected(tmp_path: Path):
     box = gpd.GeoSeries([shapely.box(116.30, 39.99, 116.34, 40.02)], crs=4326).to_crs(32650).iloc[0]
-    path = _write(tmp_path, "utm.gpkg", [{"code": "U", "name": "投影街道", "geometry": box}], crs=32650)
+    path = _write(
+        tmp_path, "utm.gpkg", [{"code": "U", "name": "投影街道", "geometry": box}], crs=32650
+    )
     import_areas(path, level="street_office")
     extent = StreetOffice.objects.get().geom.extent
     assert extent == pytest.approx((116.30, 39.99, 116.34, 40.02), abs=1e-6)

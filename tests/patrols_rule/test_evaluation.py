@@ -230,7 +230,9 @@ def test_forked_workers_store_the_same_verdicts_and_coverage_as_one_process(bloc
     monkeypatch.setattr("patrols.evaluation.PARALLEL_MIN_PAIRS", 2)
     pair = block["pair"]
     # A segment has one pair at a time (exclusion constraint): hand alleys 1 and 3 over first.
-    Claim.objects.filter(pair=pair, segment__in=[block["segments"][1], block["segments"][3]]).delete()
+    Claim.objects.filter(
+        pair=pair, segment__in=[block["segments"][1], block["segments"][3]]
+    ).delete()
     pairs = [pair] + [
         factories.make_pair(block["office"], block["community"], f"第{i}组", [block["segments"][k]])
         for i, k in ((2, "n"), (3, 1), (4, 3))

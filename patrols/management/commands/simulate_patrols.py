@@ -75,7 +75,9 @@ class Command(BaseCommand):
                 claims = Claim.objects.filter(pair=pair, valid_from__lte=day).filter(
                     Q(valid_to__isnull=True) | Q(valid_to__gt=day)
                 )
-                lines = [c.segment.geom for c in claims.select_related("segment").order_by("segment_id")]
+                lines = [
+                    c.segment.geom for c in claims.select_related("segment").order_by("segment_id")
+                ]
                 if not lines:
                     continue
                 rng = np.random.default_rng([seed, pair.pk, day.toordinal()])
