@@ -158,3 +158,5 @@ SILENCED_SYSTEM_CHECKS = ["gis.W001"]
 # GPS track uploads (patrols.ingest): size limit and cleaning thresholds (see patrols/track_cleaning.py).
 ALLEY_MAX_UPLOAD_BYTES = env_int("ALLEY_MAX_UPLOAD_BYTES", 50 * 1024 * 1024)
 ALLEY_TRACK_CLEANING: dict[str, float] = {}
+# Raw GPS tracks (personal location data) are kept this many calendar months: `prune_tracks`.
+ALLEY_TRACK_RETENTION_MONTHS = env_int("ALLEY_TRACK_RETENTION_MONTHS", 24)

@@ -27,6 +27,7 @@ from patrols.models import Steward, TrackUpload
 from patrols.track_cleaning import CleaningParams, CleanTrack, clean
 from patrols.track_errors import TrackRejected
 from patrols.track_formats import TrackFormat, detect_format, read_points
+from patrols.track_partitions import ensure_partitions
 from patrols.track_queries import COPY_TRACKS
 
 __all__ = ["IngestResult", "TrackRejected", "ingest_file", "max_upload_bytes"]
@@ -115,6 +116,10 @@ def binary_varchar_array(values: list[str]) -> bytes:
     return b"".join(parts)
 
 
+def _started_at(track: CleanTrack) -> datetime:
+    return datetime.fromtimestamp(float(track.t[0]), tz=UTC)
+
+
 def _copy_tracks(tracks: list[CleanTrack], upload: TrackUpload, source_crs: str) -> None:
     now = timezone.now()
     with connection.cursor() as cur, cur.cursor.copy(COPY_TRACKS) as copy:
@@ -126,7 +131,7 @@ def _copy_tracks(tracks: list[CleanTrack], upload: TrackUpload, source_crs: str)
                     upload.steward_id,
                     upload.street_office_id,
                     upload.pk,
-                    datetime.fromtimestamp(float(tr.t[0]), tz=UTC),
+                    _started_at(tr),
                     datetime.fromtimestamp(float(tr.t[-1]), tz=UTC),
                     shapely.to_wkb(line, include_srid=True),
                     binary_float8_array(tr.t),
@@ -200,6 +205,9 @@ def ingest_file(
     )
     fileobj.seek(0)
     stored_name = None
+    # Before the upload's transaction, so a new month's partition (a brief lock on the parent
+    # table) is committed on its own instead of being held for the whole write.
+    ensure_partitions(_started_at(tr) for tr in tracks)
     try:
         with transaction.atomic():
             upload.file.save(sha256, File(fileobj), save=False)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib.gis.db import models as gis_models
 from django.contrib.postgres.fields import ArrayField
@@ -260,8 +262,13 @@ class Track(models.Model):
     docs/design/tracks.md for why this and not LINESTRING M or a point table.
     """
 
-    steward = models.ForeignKey(Steward, on_delete=models.CASCADE, related_name="tracks")
-    street_office = models.ForeignKey(StreetOffice, on_delete=models.CASCADE, related_name="tracks")
+    # (steward, started_at) and (street_office, started_at) below serve the foreign keys too.
+    steward = models.ForeignKey(
+        Steward, on_delete=models.CASCADE, related_name="tracks", db_index=False
+    )
+    street_office = models.ForeignKey(
+        StreetOffice, on_delete=models.CASCADE, related_name="tracks", db_index=False
+    )
     upload = models.ForeignKey(TrackUpload, on_delete=models.CASCADE, related_name="tracks")
     started_at = models.DateTimeField(_("开始时间"))
     ended_at = models.DateTimeField(_("结束时间"))
@@ -291,6 +298,11 @@ class Track(models.Model):
             ),
             models.CheckConstraint(
                 condition=models.Q(point_count__gte=2), name="track_at_least_two_points"
+            ),
+            # Lets day queries bound started_at from below, so old monthly partitions are pruned.
+            models.CheckConstraint(
+                condition=models.Q(ended_at__lte=models.F("started_at") + timedelta(days=1)),
+                name="track_at_most_one_day",
             ),
         ]
 

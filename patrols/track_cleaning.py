@@ -33,6 +33,9 @@ class CleaningParams:
     walk_max_ms: float = 2.5  # above this (sustained) a track is flagged as not walking
     vehicle_min_ms: float = 6.0  # median sustained speed above this: flagged as a vehicle ride
     speed_window_s: float = 30.0  # sustained speed is measured over this window (GPS noise)
+    # A stored track spans at most this long (the track table's CHECK constraint): day queries
+    # can then bound started_at on both sides and skip old monthly partitions.
+    max_track_s: float = 86400.0
     future_tolerance_s: float = 600.0
 
     @classmethod
@@ -64,6 +67,7 @@ class CleaningReport:
     far_outside: int = 0
     speed_spikes: int = 0
     gap_splits: int = 0
+    long_track_splits: int = 0
     zero_length_tracks: int = 0
     zero_length_points: int = 0
     points_out: int = 0
@@ -86,6 +90,23 @@ def haversine_m(
 
 def _iso(ts: float) -> str:
     return datetime.fromtimestamp(ts, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _cap_duration(
+    t: np.ndarray, starts: np.ndarray, max_s: float, report: CleaningReport
+) -> np.ndarray:
+    """Split pieces longer than max_s into consecutive windows of max_s (a logger left on)."""
+    if t.size < 2 or max_s <= 0:
+        return starts
+    piece = np.repeat(np.arange(starts.size - 1), np.diff(starts))
+    if piece.size == 0:
+        return starts
+    window = np.floor((t - t[starts[:-1]][piece]) / max_s).astype(np.int64)
+    new = np.flatnonzero((np.diff(window) != 0) & (np.diff(piece) == 0)) + 1
+    if new.size == 0:
+        return starts
+    report.long_track_splits += int(new.size)
+    return np.union1d(starts, new)
 
 
 def validate(points: RawPoints, *, now: float | None = None, params: CleaningParams) -> None:
@@ -233,6 +254,7 @@ def clean(
     else:
         starts = np.array([0, 0])
 
+    starts = _cap_duration(t, starts, params.max_track_s, report)
     tracks: list[CleanTrack] = []
     for a, b in zip(starts[:-1], starts[1:], strict=True):
         tt, xx, yy = t[a:b], lon[a:b], lat[a:b]

@@ -18,5 +18,6 @@ LOAD_POINTS = """
 SELECT steward_id, array_send(times) AS times_bin, ST_AsBinary(geom) AS wkb
 FROM patrols_track
 WHERE steward_id = ANY(%(ids)s) AND started_at < %(end)s AND ended_at >= %(start)s
+  AND started_at >= %(start)s - interval '1 day'  -- CHECK track_at_most_one_day: prunes months
 ORDER BY steward_id, started_at
 """

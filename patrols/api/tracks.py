@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -179,8 +179,11 @@ class TrackListView(APIView):
                 start, end = local_day_bounds(date.fromisoformat(day))
             except ValueError:
                 return _error(_("日期格式应为 YYYY-MM-DD。"), 400, "bad_day")
-            # Overlap: a track crossing midnight is listed on both local days.
-            qs = qs.filter(started_at__lt=end, ended_at__gte=start)
+            # Overlap: a track crossing midnight is listed on both local days. Tracks last at
+            # most a day (CHECK track_at_most_one_day), which bounds started_at for pruning.
+            qs = qs.filter(
+                started_at__lt=end, ended_at__gte=start, started_at__gte=start - timedelta(days=1)
+            )
         qs = qs.defer("geom", "times")
         paginator = LimitOffsetPagination()
         page = paginator.paginate_queryset(qs, request, view=self)
