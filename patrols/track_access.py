@@ -12,7 +12,7 @@ from django.db.models import Q, QuerySet
 
 from geo.models import Membership
 from geo.tenancy import offices_for
-from patrols.models import PairMember, Steward, Track
+from patrols.models import PairMember, Steward, Track, TrackUpload
 
 UPLOAD_FOR_OTHERS_ROLES = (Membership.Role.PLANNER, Membership.Role.SUPERVISOR)
 SEE_ALL_ROLES = (Membership.Role.SUPERVISOR,)
@@ -37,5 +37,14 @@ def track_access_visible_tracks(user) -> QuerySet[Track]:
     if not user.is_authenticated:
         return Track.objects.none()
     return Track.objects.filter(
+        Q(steward__user=user) | Q(street_office_id__in=offices_for(user, SEE_ALL_ROLES))
+    )
+
+
+def track_access_visible_uploads(user) -> QuerySet[TrackUpload]:
+    """Upload records (file name, counts) follow the tracks' rule: self and office supervisors."""
+    if not user.is_authenticated:
+        return TrackUpload.objects.none()
+    return TrackUpload.objects.filter(
         Q(steward__user=user) | Q(street_office_id__in=offices_for(user, SEE_ALL_ROLES))
     )

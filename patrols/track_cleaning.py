@@ -297,3 +297,46 @@ def _describe_loss(r: CleaningReport) -> str:
     if r.zero_length_tracks:
         parts.append(_("%(n)d 段轨迹长度或时长为零") % {"n": r.zero_length_tracks})
     return "；".join(parts) or _("所有点都被过滤")
+
+
+def describe_cleaning(report: dict) -> list[str]:
+    """What cleaning did to an upload, one sentence each, for the volunteer who sent it."""
+    n = {
+        k: int(report.get(k, 0) or 0) for k in CleaningReport.__dataclass_fields__ if k != "params"
+    }
+    params = report.get("params") or {}
+    lines = [
+        _("读取 %(pin)d 个点，保存 %(pout)d 个点，共 %(tracks)d 段轨迹。")
+        % {"pin": n["points_in"], "pout": n["points_out"], "tracks": n["tracks_out"]}
+    ]
+    if n["untimed_points"]:
+        lines.append(_("%(n)d 个点没有时间，已去除。") % {"n": n["untimed_points"]})
+    if n["duplicate_times"]:
+        lines.append(_("%(n)d 个点时间重复，只保留第一个。") % {"n": n["duplicate_times"]})
+    if n["out_of_order"]:
+        lines.append(_("%(n)d 个点时间顺序颠倒，已按时间重排。") % {"n": n["out_of_order"]})
+    if n["far_outside"]:
+        lines.append(
+            _("%(n)d 个点远离所属街道（超过 %(m).0f 米），已去除。")
+            % {"n": n["far_outside"], "m": float(params.get("far_outside_m", 0))}
+        )
+    if n["speed_spikes"]:
+        lines.append(
+            _("%(n)d 个点是定位漂移（速度超过 %(v).0f 米/秒），已去除。")
+            % {"n": n["speed_spikes"], "v": float(params.get("max_speed_ms", 0))}
+        )
+    if n["gap_splits"]:
+        lines.append(
+            _("有 %(n)d 处记录中断超过 %(min).0f 分钟，轨迹在这些地方分段。")
+            % {"n": n["gap_splits"], "min": float(params.get("split_gap_s", 0)) / 60}
+        )
+    if n["long_track_splits"]:
+        lines.append(
+            _("连续记录超过一天，已按天分成多段（%(n)d 处）。") % {"n": n["long_track_splits"]}
+        )
+    if n["zero_length_tracks"]:
+        lines.append(
+            _("%(n)d 段轨迹长度或时长为零（共 %(p)d 个点），未保存。")
+            % {"n": n["zero_length_tracks"], "p": n["zero_length_points"]}
+        )
+    return lines

@@ -7,10 +7,37 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from patrols.evaluation import reevaluate_upload
 from patrols.ingest import TrackRejected, ingest_file, max_upload_bytes
 from patrols.models import Steward, Track
-from patrols.track_access import track_access_can_upload_for
+from patrols.track_access import track_access_can_upload_for, track_access_visible_uploads
+from patrols.track_cleaning import describe_cleaning
 from patrols.track_formats import parse_column_mapping
+
+RECENT_UPLOADS = 10
+
+
+def flag_labels() -> dict[str, str]:
+    return {
+        "vehicle_speed": _("疑似乘车（持续速度远超步行）"),
+        "above_walking_speed": _("多数时间快于步行"),
+    }
+
+
+def _recent_uploads(user) -> list[dict]:
+    uploads = (
+        track_access_visible_uploads(user)
+        .select_related("steward", "uploaded_by")
+        .order_by("-created_at")[:RECENT_UPLOADS]
+    )
+    return [
+        {
+            "upload": u,
+            "points": (u.cleaning_report or {}).get("points_out", 0),
+            "tracks": (u.cleaning_report or {}).get("tracks_out", 0),
+        }
+        for u in uploads
+    ]
 
 
 def _stewards_for(user) -> list[Steward]:
@@ -65,8 +92,15 @@ def upload_track(request: HttpRequest) -> HttpResponse:
             except TrackRejected as exc:
                 context["error"], status = exc.message, exc.http_status
             else:
+                labels = flag_labels()
+                tracks = list(Track.objects.filter(id__in=result.track_ids).order_by("started_at"))
+                for t in tracks:
+                    t.flag_text = "、".join(labels.get(f, f) for f in t.flags)
                 context["result"] = result
-                context["tracks"] = Track.objects.filter(id__in=result.track_ids).order_by(
-                    "started_at"
-                )
+                context["tracks"] = tracks
+                context["cleaning"] = describe_cleaning(result.report)
+                # Same as the API: the steward sees at once whether the day's patrol counts.
+                if not result.duplicate:
+                    context["verdicts"] = reevaluate_upload(result.upload)
+    context["recent"] = _recent_uploads(request.user)
     return render(request, "patrols/track_upload.html", context, status=status)

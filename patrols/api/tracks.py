@@ -21,6 +21,7 @@ from patrols.evaluation import reevaluate_upload
 from patrols.ingest import IngestResult, TrackRejected, ingest_file, max_upload_bytes
 from patrols.models import Steward, Track, TrackUpload
 from patrols.track_access import track_access_can_upload_for, track_access_visible_tracks
+from patrols.track_cleaning import describe_cleaning
 from patrols.track_formats import parse_column_mapping
 from patrols.tracks import local_day_bounds
 
@@ -87,6 +88,8 @@ def upload_response(result: IngestResult) -> Response:
         "duplicate": result.duplicate,
         "upload": UploadSerializer(result.upload).data,
         "tracks": TrackSummarySerializer(tracks, many=True).data,
+        # The cleaning report in sentences, for apps that show it as is.
+        "cleaning_summary": describe_cleaning(result.report),
     }
     if not result.duplicate:
         # The rule is re-checked for every pair-day the upload touches, so the steward sees at once

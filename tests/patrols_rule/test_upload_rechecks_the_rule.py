@@ -77,6 +77,33 @@ def test_each_upload_returns_the_pair_day_verdict_and_matches_a_full_recheck():
     )
 
 
+def test_the_upload_page_shows_the_days_verdict_and_the_speed_flag():
+    from django.test import Client
+
+    office = f.office()
+    a, b = f.steward(office), f.steward(office)
+    pair = f.pair(a, b)
+    seg = Segment.objects.create(
+        name="巷0",
+        road_class="living_street",
+        source="t",
+        source_id="0",
+        geom=LineString(LINES[0], srid=4326),
+        length_m=0,
+        street_office=office,
+    )
+    Claim.objects.create(street_office=office, pair=pair, segment=seg, valid_from=date(2024, 1, 1))
+    ride = simulate_pair_day([seg.geom], DAY, scenario="vehicle", seed=4)["a"]
+    c = Client()
+    c.force_login(a.user)
+    page = c.post(
+        "/tracks/upload/", {"file": SimpleUploadedFile("ride.gpx", gpx_bytes(ride))}
+    ).content.decode()
+    assert f"{DAY:%Y-%m-%d} {pair.name}" in page and "未达标" in page
+    # Flags are shown in words, never as codes.
+    assert ("疑似乘车" in page or "多数时间快于步行" in page) and "_speed" not in page
+
+
 def test_a_duplicate_upload_is_recognised_and_not_re_evaluated():
     office = f.office()
     a, b = f.steward(office), f.steward(office)

@@ -77,6 +77,7 @@ def test_good_upload_is_stored_with_times_and_checksum(client, steward) -> None:
     assert track.started_at.isoformat() == "2024-05-01T01:00:00+00:00"
     up = TrackUpload.objects.get()
     assert len(up.sha256) == 64 and up.file.read().startswith(b"<?xml")
+    assert body["cleaning_summary"] == ["读取 20 个点，保存 20 个点，共 1 段轨迹。"]
 
 
 def test_duplicate_upload_is_recognised_and_not_stored_twice(client) -> None:
@@ -231,6 +232,12 @@ def test_long_gap_splits_and_duplicates_are_counted(client) -> None:
     assert resp.status_code == 201
     assert (report["gap_splits"], report["duplicate_times"], report["out_of_order"]) == (1, 1, 1)
     assert Track.objects.count() == 2
+    assert resp.json()["cleaning_summary"] == [
+        "读取 41 个点，保存 40 个点，共 2 段轨迹。",
+        "1 个点时间重复，只保留第一个。",
+        "1 个点时间顺序颠倒，已按时间重排。",
+        "有 1 处记录中断超过 10 分钟，轨迹在这些地方分段。",
+    ]
 
 
 def test_kml_gx_track(client) -> None:

@@ -35,7 +35,8 @@ def test_steward_uploads_a_gpx_from_a_phone(live_server, tmp_path) -> None:
 
     steward = f.steward(f.office())
     gpx_file = tmp_path / "patrol.gpx"
-    gpx_file.write_bytes(gpx(walk(30)))
+    points = walk(30)
+    gpx_file.write_bytes(gpx(points[:6] + [points[5]] + points[6:]))  # one fix twice
     bad_file = tmp_path / "old.gpx"
     bad_file.write_bytes(gpx(walk(5, start="1901-12-13T20:45")))
     SHOTS.mkdir(parents=True, exist_ok=True)
@@ -62,7 +63,10 @@ def test_steward_uploads_a_gpx_from_a_phone(live_server, tmp_path) -> None:
             page.click("button[type=submit]")
             page.wait_for_selector(".msg.ok")
             assert "上传成功" in page.inner_text(".msg.ok")
-            assert page.locator("table tr").count() == 2
+            assert page.locator("table.tracks tr").count() == 2
+            cleaning = page.inner_text("[data-testid=cleaning]")
+            assert "读取 31 个点，保存 30 个点" in cleaning and "1 个点时间重复" in cleaning
+            assert "patrol.gpx" in page.inner_text("[data-testid=recent]")
             page.screenshot(path=str(SHOTS / "track_upload_done.png"), full_page=True)
             page.set_input_files("#file", str(bad_file))
             page.click("button[type=submit]")

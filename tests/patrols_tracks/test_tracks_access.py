@@ -9,6 +9,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
+from geo.models import Membership
 from patrols.ingest import ingest_file
 from patrols.models import Track
 from patrols.simulate import SCENARIOS, gpx_bytes, simulate_pair_day
@@ -122,6 +123,26 @@ def test_upload_page_renders_and_accepts_a_file() -> None:
     assert resp.status_code == 200 and "上传成功" in resp.content.decode()
     bad = c.post("/tracks/upload/", {"file": SimpleUploadedFile("t.gpx", b""), "crs": "wgs84"})
     assert bad.status_code == 400 and "文件为空" in bad.content.decode()
+
+
+def test_upload_page_lists_only_uploads_the_user_may_see() -> None:
+    from django.test import Client
+
+    office = f.office()
+    me, other = f.steward(office), f.steward(office)
+    boss = f.user()
+    Membership.objects.create(user=boss, street_office=office, role=Membership.Role.SUPERVISOR)
+    for s, name in ((me, "mine.gpx"), (other, "theirs.gpx")):
+        c = Client()
+        c.force_login(s.user)
+        c.post("/tracks/upload/", {"file": SimpleUploadedFile(name, gpx(walk())), "crs": "wgs84"})
+    c = Client()
+    c.force_login(me.user)
+    page = c.get("/tracks/upload/").content.decode()
+    assert "mine.gpx" in page and "theirs.gpx" not in page
+    c.force_login(boss)
+    page = c.get("/tracks/upload/").content.decode()
+    assert "mine.gpx" in page and "theirs.gpx" in page
 
 
 def test_simulated_vehicle_ride_is_flagged_and_outside_walk_is_kept() -> None:
