@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+import gpxpy
 import numpy as np
 import pytest
 
@@ -160,3 +161,22 @@ def test_a_bad_number_in_the_fast_path_names_the_point() -> None:
     )
     with pytest.raises(tf.TrackRejected, match="第 2 个点.*40.x"):
         tf.read_points(io.BytesIO(data), tf.TrackFormat.GPX)
+
+
+@pytest.mark.parametrize("name", GPX_FILES)
+def test_every_real_gpx_reads_exactly_as_gpxpy_reads_it(name: str) -> None:
+    """gpxpy (the well-kept reference parser) as an independent oracle, point by point."""
+    data = shared_file("gps", "gpx", name).read_bytes()
+    ours = tf.read_points(io.BytesIO(data), tf.TrackFormat.GPX)
+    ref = gpxpy.parse(data.decode("utf-8"))
+    points = [
+        (seg_no, p)
+        for seg_no, seg in enumerate(s for trk in ref.tracks for s in trk.segments)
+        for p in seg.points
+    ]
+    assert ours.size == len(points) > 0
+    assert ours.lat.tolist() == [p.latitude for _, p in points]
+    assert ours.lon.tolist() == [p.longitude for _, p in points]
+    want_t = [p.time.timestamp() if p.time else np.nan for _, p in points]
+    assert np.array_equal(ours.t, np.array(want_t), equal_nan=True)
+    assert ours.seg.tolist() == [s for s, _ in points]
