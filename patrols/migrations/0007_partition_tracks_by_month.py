@@ -43,6 +43,21 @@ END
 $fn$;
 """
 
+INDEXES_AND_FOREIGN_KEYS = """
+CREATE INDEX patrols_track_geom_db36cce6_id ON patrols_track USING gist (geom);
+CREATE INDEX track_steward_time ON patrols_track (steward_id, started_at);
+CREATE INDEX track_office_time ON patrols_track (street_office_id, started_at);
+CREATE INDEX patrols_track_upload_id_b2634099 ON patrols_track (upload_id);
+ALTER TABLE patrols_track
+    ADD CONSTRAINT patrols_track_steward_id_bd2a9dea_fk_patrols_steward_id
+        FOREIGN KEY (steward_id) REFERENCES patrols_steward (id) DEFERRABLE INITIALLY DEFERRED,
+    ADD CONSTRAINT patrols_track_street_office_id_74e504db_fk_geo_streetoffice_id
+        FOREIGN KEY (street_office_id) REFERENCES geo_streetoffice (id)
+        DEFERRABLE INITIALLY DEFERRED,
+    ADD CONSTRAINT patrols_track_upload_id_b2634099_fk_patrols_trackupload_id
+        FOREIGN KEY (upload_id) REFERENCES patrols_trackupload (id) DEFERRABLE INITIALLY DEFERRED;
+"""
+
 FORWARD = (
     """
 ALTER TABLE patrols_track RENAME TO patrols_track_unpartitioned;
@@ -91,23 +106,13 @@ SELECT setval('patrols_track_id_seq', GREATEST(
 ));
 DROP TABLE patrols_track_unpartitioned;
 
--- Same names as Django gave them; the separate steward/office indexes were prefixes of these.
-CREATE INDEX patrols_track_geom_db36cce6_id ON patrols_track USING gist (geom);
-CREATE INDEX track_steward_time ON patrols_track (steward_id, started_at);
-CREATE INDEX track_office_time ON patrols_track (street_office_id, started_at);
-CREATE INDEX patrols_track_upload_id_b2634099 ON patrols_track (upload_id);
-ALTER TABLE patrols_track
-    ADD CONSTRAINT patrols_track_steward_id_bd2a9dea_fk_patrols_steward_id
-        FOREIGN KEY (steward_id) REFERENCES patrols_steward (id) DEFERRABLE INITIALLY DEFERRED,
-    ADD CONSTRAINT patrols_track_street_office_id_74e504db_fk_geo_streetoffice_id
-        FOREIGN KEY (street_office_id) REFERENCES geo_streetoffice (id)
-        DEFERRABLE INITIALLY DEFERRED,
-    ADD CONSTRAINT patrols_track_upload_id_b2634099_fk_patrols_trackupload_id
-        FOREIGN KEY (upload_id) REFERENCES patrols_trackupload (id) DEFERRABLE INITIALLY DEFERRED;
 """
+    # Same names as Django gave them; the separate steward/office indexes were prefixes of these.
+    + INDEXES_AND_FOREIGN_KEYS
 )
 
-REVERSE = """
+REVERSE = (
+    """
 CREATE TABLE patrols_track_plain (
     LIKE patrols_track INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING COMPRESSION
 );
@@ -119,21 +124,11 @@ DROP FUNCTION patrols_ensure_track_partitions(timestamptz[]);
 ALTER TABLE patrols_track_plain RENAME TO patrols_track;
 ALTER SEQUENCE patrols_track_id_seq OWNED BY patrols_track.id;
 ALTER TABLE patrols_track ADD CONSTRAINT patrols_track_pkey PRIMARY KEY (id);
-CREATE INDEX patrols_track_geom_db36cce6_id ON patrols_track USING gist (geom);
-CREATE INDEX track_steward_time ON patrols_track (steward_id, started_at);
-CREATE INDEX track_office_time ON patrols_track (street_office_id, started_at);
-CREATE INDEX patrols_track_upload_id_b2634099 ON patrols_track (upload_id);
 CREATE INDEX patrols_track_steward_id_bd2a9dea ON patrols_track (steward_id);
 CREATE INDEX patrols_track_street_office_id_74e504db ON patrols_track (street_office_id);
-ALTER TABLE patrols_track
-    ADD CONSTRAINT patrols_track_steward_id_bd2a9dea_fk_patrols_steward_id
-        FOREIGN KEY (steward_id) REFERENCES patrols_steward (id) DEFERRABLE INITIALLY DEFERRED,
-    ADD CONSTRAINT patrols_track_street_office_id_74e504db_fk_geo_streetoffice_id
-        FOREIGN KEY (street_office_id) REFERENCES geo_streetoffice (id)
-        DEFERRABLE INITIALLY DEFERRED,
-    ADD CONSTRAINT patrols_track_upload_id_b2634099_fk_patrols_trackupload_id
-        FOREIGN KEY (upload_id) REFERENCES patrols_trackupload (id) DEFERRABLE INITIALLY DEFERRED;
 """
+    + INDEXES_AND_FOREIGN_KEYS
+)
 
 
 class Migration(migrations.Migration):
