@@ -391,7 +391,9 @@ class _FastPathMismatch(Exception):
 
 
 _P = rb"(?:[\w.-]+:)?"
-_Q = rb"\s*=\s*[\"']([^\"']*)[\"']"
+# Values with "&" (character or entity references: &#52;0.1 is 40.1) never match here or in
+# _GPX_STRICT, so the counts disagree and the tree parser, which decodes them, takes the file.
+_Q = rb"\s*=\s*[\"']([^\"'&]*)[\"']"
 # A trkpt has exactly the attributes lat and lon (GPX 1.0/1.1 schema), in either order.
 _GPX_TOKEN = re.compile(
     rb"<" + _P + rb"(trkseg)\b[^>]*>"
@@ -413,7 +415,7 @@ _GPX_TOKEN = re.compile(
     + _P
     + rb"ele\s*>\s*)?<"
     + _P
-    + rb"time\s*>\s*([^<]*?)\s*</"
+    + rb"time\s*>\s*([^<&]*?)\s*</"
     + _P
     + rb"time\s*>"
     rb".*?</" + _P + rb"trkpt\s*>|>(.*?)</" + _P + rb"trkpt\s*>)",
@@ -423,7 +425,7 @@ _GPX_OPENINGS = re.compile(rb"<" + _P + rb"(trkseg\b|trkpt[\s/>])")
 # The layout most loggers and apps write, matched ~5x faster; used only when it accounts for
 # every trkseg and trkpt opening in the block.
 _GPX_STRICT = re.compile(
-    rb'<(trkseg)>|<trkpt lat="([^"]*)" lon="([^"]*)">\s*(?:<ele>[^<]*</ele>\s*)?<time>([^<]*)</time>\s*</trkpt>'
+    rb'<(trkseg)>|<trkpt lat="([^"&]*)" lon="([^"&]*)">\s*(?:<ele>[^<]*</ele>\s*)?<time>([^<&]*)</time>\s*</trkpt>'
 )
 _GPX_TIME = re.compile(rb"<" + _P + rb"time\s*>\s*([^<]*?)\s*</")
 _GPX_ROOT = re.compile(rb"<" + _P + rb"gpx[\s>]")
@@ -529,6 +531,8 @@ def _iter_gpx_fast(fileobj: IO[bytes]) -> Iterator[PointChunk]:
         points = [tk for tk in tokens if not tk[0]]
         if len(tokens) != len(openings) or len(points) != len(openings) - n_segs:
             raise _FastPathMismatch
+        if any(b"&" in tk[6] for tk in points if tk[6]):
+            raise _FastPathMismatch  # a reference somewhere inside: let the tree parser decode
         lats = [(tk[1] or tk[4]).decode() for tk in points]
         lons = [(tk[2] or tk[3]).decode() for tk in points]
         times = [

@@ -180,3 +180,37 @@ def test_every_real_gpx_reads_exactly_as_gpxpy_reads_it(name: str) -> None:
     want_t = [p.time.timestamp() if p.time else np.nan for _, p in points]
     assert np.array_equal(ours.t, np.array(want_t), equal_nan=True)
     assert ours.seg.tolist() == [s for s, _ in points]
+
+
+def test_character_references_are_decoded_by_the_tree_parser() -> None:
+    data = (
+        b'<?xml version="1.0"?><gpx version="1.1"><metadata><name>A &amp; B</name></metadata>'
+        b'<trk><trkseg><trkpt lat="&#52;0.1" lon="116.3"><time>2024-05-01T01:00:00Z</time>'
+        b"</trkpt></trkseg></trk></gpx>"
+    )
+    fast, tree = both(data)
+    assert fast.lat.tolist() == [40.1] and same(fast, tree)
+
+
+def test_references_in_a_time_or_a_prefixed_point_also_go_to_the_tree_parser() -> None:
+    data = (
+        b'<?xml version="1.0"?><g:gpx xmlns:g="http://www.topografix.com/GPX/1/1" version="1.1">'
+        b'<g:trk><g:trkseg><g:trkpt lon="116.3" lat="40.1"><g:name>x</g:name>'
+        b"<g:time>2024-05-01T01:00:0&#48;Z</g:time></g:trkpt></g:trkseg></g:trk></g:gpx>"
+    )
+    fast, tree = both(data)
+    assert fast.t.tolist() == [1714525200.0] and same(fast, tree)
+
+
+def test_an_ampersand_outside_the_points_keeps_the_fast_path(monkeypatch) -> None:
+    data = (
+        b'<?xml version="1.0"?><gpx version="1.1"><metadata><name>A &amp; B</name></metadata>'
+        b'<trk><trkseg><trkpt lat="40.1" lon="116.3"><time>2024-05-01T01:00:00Z</time>'
+        b"</trkpt></trkseg></trk></gpx>"
+    )
+
+    def no_tree(*args, **kwargs):
+        raise AssertionError("the tree parser was not needed")
+
+    monkeypatch.setattr(tf, "_iter_gpx_tree", no_tree)
+    assert tf.read_points(io.BytesIO(data), tf.TrackFormat.GPX).lat.tolist() == [40.1]
