@@ -58,7 +58,7 @@ def _load_window(day: date, params: RuleParams) -> tuple[datetime, datetime]:
     return datetime.fromtimestamp(start - pad, UTC), datetime.fromtimestamp(end + pad, UTC)
 
 
-def _members_on(
+def members_on(
     day: date, pair_ids: Iterable[int] | None = None, office_id: int | None = None
 ) -> dict[int, list[int]]:
     qs = PairMember.objects.filter(joined_on__lte=day).filter(
@@ -79,7 +79,7 @@ def _members_on(
     return members
 
 
-def _claims_on(day: date, pair_ids: Iterable[int]) -> dict[int, list[int]]:
+def claims_on(day: date, pair_ids: Iterable[int]) -> dict[int, list[int]]:
     qs = Claim.objects.filter(pair_id__in=list(pair_ids), valid_from__lte=day).filter(
         Q(valid_to__isnull=True) | Q(valid_to__gt=day)
     )
@@ -208,8 +208,8 @@ def evaluate_pair_day(
     office = pair.street_office
     params = params or params_for_office(office.id)
     projection = office_projection(office)
-    member_ids = _members_on(day, [pair.id]).get(pair.id, [])
-    claimed_ids = _claims_on(day, [pair.id]).get(pair.id, [])
+    member_ids = members_on(day, [pair.id]).get(pair.id, [])
+    claimed_ids = claims_on(day, [pair.id]).get(pair.id, [])
     start, end = _load_window(day, params)
     tracks = loader(member_ids, start, end) if member_ids else {}
     # Only segments the walk can reach (its bbox + the matching radius) and the claimed ones.
@@ -305,9 +305,9 @@ def evaluate_street_office(
     n_days = (end_date - start_date).days + 1
     for d in range(n_days):
         day = start_date + timedelta(days=d)
-        members = _members_on(day, office_id=office.id)
+        members = members_on(day, office_id=office.id)
         pairs = {p.id: p for p in Pair.objects.filter(id__in=list(members))}
-        claims = _claims_on(day, members)
+        claims = claims_on(day, members)
         stewards = sorted({s for ms in members.values() for s in ms})
         start, end = _load_window(day, params)
         tracks = loader(stewards, start, end) if stewards else {}

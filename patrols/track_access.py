@@ -48,3 +48,15 @@ def track_access_visible_uploads(user) -> QuerySet[TrackUpload]:
     return TrackUpload.objects.filter(
         Q(steward__user=user) | Q(street_office_id__in=offices_for(user, SEE_ALL_ROLES))
     )
+
+
+def track_access_visible_stewards(user, steward_ids: list[int]) -> list[int]:
+    """Of these stewards, those whose raw tracks the user may see (same rule as above)."""
+    if not user.is_authenticated or not steward_ids:
+        return []
+    return list(
+        Steward.objects.filter(id__in=steward_ids)
+        .filter(Q(user=user) | Q(street_office_id__in=offices_for(user, SEE_ALL_ROLES)))
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
