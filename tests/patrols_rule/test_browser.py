@@ -89,10 +89,16 @@ def test_the_compliance_table_filters_and_exports_in_a_browser(page):
         pg.click("#export-xlsx")
     assert dl.value.suggested_filename.endswith(".xlsx")
     # The pair's calendar, from the table.
-    pg.click("#compliance tbody a")
+    pg.click("#compliance tbody a[href*='/calendar/']")
     pg.wait_for_load_state()
     assert pg.locator('#calendar td[data-day="2024-05-14"].bad').count() == 1
     pg.screenshot(path=str(SHOTS / "pair_calendar.png"), full_page=True)
+    # The day, from the calendar: its map and verdict.
+    pg.click('#calendar td[data-day="2024-05-14"] a')
+    pg.wait_for_selector("[data-testid=pair-day]")
+    assert "未达标" in pg.inner_text("[data-testid=pair-day]")
+    pg.wait_for_selector(".leaflet-container")
+    pg.screenshot(path=str(SHOTS / "pair_day_map.png"), full_page=True)
 
 
 def test_the_coverage_map_draws_vector_tiles_and_switches_to_patrol_counts(page):
