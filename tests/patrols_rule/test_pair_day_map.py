@@ -5,14 +5,11 @@ from __future__ import annotations
 
 import io
 import os
-from datetime import date
 
 import pytest
-from django.contrib.gis.geos import LineString
 from django.test import Client
 
-from geo.models import Membership, Segment
-from grids.models import Claim
+from geo.models import Membership
 from patrols.evaluation import evaluate_pair_day
 from patrols.ingest import ingest_file
 from patrols.simulate import gpx_bytes, simulate_pair_day
@@ -26,20 +23,7 @@ def _scene() -> dict:
     office = f.office()
     a, b = f.steward(office, name="甲"), f.steward(office, name="乙")
     pair = f.pair(a, b)
-    for i, line in enumerate(LINES):
-        seg = Segment.objects.create(
-            name=f"巷{i}",
-            road_class="living_street",
-            source="t",
-            source_id=str(i),
-            geom=LineString(line, srid=4326),
-            length_m=0,
-            street_office=office,
-        )
-        Claim.objects.create(
-            street_office=office, pair=pair, segment=seg, valid_from=date(2024, 1, 1)
-        )
-    lines = [s.geom for s in Segment.objects.filter(street_office=office).order_by("id")]
+    lines = [seg.geom for seg in f.claimed_alleys(pair, LINES)]
     tracks = simulate_pair_day(lines, DAY, scenario="normal", seed=7)
     for steward, key in ((a, "a"), (b, "b")):
         ingest_file(io.BytesIO(gpx_bytes(tracks[key])), filename=f"{key}.gpx", steward=steward)

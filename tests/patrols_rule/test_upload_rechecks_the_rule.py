@@ -9,8 +9,6 @@ from django.contrib.gis.geos import LineString
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
-from geo.models import Segment
-from grids.models import Claim
 from patrols.evaluation import evaluate_pair_day
 from patrols.models import PairDayVerdict
 from patrols.simulate import gpx_bytes, simulate_pair_day
@@ -38,22 +36,7 @@ def test_each_upload_returns_the_pair_day_verdict_and_matches_a_full_recheck():
     office = f.office()
     a, b = f.steward(office), f.steward(office)
     pair = f.pair(a, b)
-    segments = [
-        Segment.objects.create(
-            name=f"巷{i}",
-            road_class="living_street",
-            source="t",
-            source_id=str(i),
-            geom=LineString(line, srid=4326),
-            length_m=0,
-            street_office=office,
-        )
-        for i, line in enumerate(LINES)
-    ]
-    for seg in segments:
-        Claim.objects.create(
-            street_office=office, pair=pair, segment=seg, valid_from=date(2024, 1, 1)
-        )
+    segments = f.claimed_alleys(pair, LINES)
     tracks = simulate_pair_day([s.geom for s in segments], DAY, scenario="normal", seed=7)
 
     first = _upload(a.user, tracks["a"], "a")
@@ -83,16 +66,7 @@ def test_the_upload_page_shows_the_days_verdict_and_the_speed_flag():
     office = f.office()
     a, b = f.steward(office), f.steward(office)
     pair = f.pair(a, b)
-    seg = Segment.objects.create(
-        name="巷0",
-        road_class="living_street",
-        source="t",
-        source_id="0",
-        geom=LineString(LINES[0], srid=4326),
-        length_m=0,
-        street_office=office,
-    )
-    Claim.objects.create(street_office=office, pair=pair, segment=seg, valid_from=date(2024, 1, 1))
+    [seg] = f.claimed_alleys(pair, LINES[:1])
     ride = simulate_pair_day([seg.geom], DAY, scenario="vehicle", seed=4)["a"]
     c = Client()
     c.force_login(a.user)

@@ -6,9 +6,10 @@ import itertools
 from datetime import date
 
 from django.contrib.auth.models import User
-from django.contrib.gis.geos import MultiPolygon, Polygon
+from django.contrib.gis.geos import LineString, MultiPolygon, Polygon
 
-from geo.models import Community, Membership, StreetOffice
+from geo.models import Community, Membership, Segment, StreetOffice
+from grids.models import Claim
 from patrols.models import Pair, PairMember, Steward
 
 _seq = itertools.count(1)
@@ -65,3 +66,23 @@ def staff(so: StreetOffice, role: str) -> User:
     u = user()
     Membership.objects.create(user=u, street_office=so, role=role)
     return u
+
+
+def claimed_alleys(pair: Pair, lines: list) -> list[Segment]:
+    """Alleys along these lines (lists of lon/lat pairs), claimed by the pair since 2024-01-01."""
+    segments = []
+    for i, line in enumerate(lines):
+        seg = Segment.objects.create(
+            name=f"巷{i}",
+            road_class="living_street",
+            source="t",
+            source_id=f"{pair.pk}-{i}",
+            geom=LineString(line, srid=4326),
+            length_m=0,
+            street_office=pair.street_office,
+        )
+        Claim.objects.create(
+            street_office=pair.street_office, pair=pair, segment=seg, valid_from=date(2024, 1, 1)
+        )
+        segments.append(seg)
+    return segments
