@@ -162,3 +162,17 @@ def test_load_points_reads_naive_bounds_as_local_time() -> None:
     store(s, gpx(walk(20, start="2024-05-01T01:00")))  # 09:00 local
     got = load_points([s.pk], datetime(2024, 5, 1, 9, 1), datetime(2024, 5, 1, 10, 0))[s.pk][0]
     assert got.size == 14 and got[0] == datetime(2024, 5, 1, 1, 1, tzinfo=UTC).timestamp()
+
+
+def test_wkb_lines_are_read_in_place_and_other_encodings_refused() -> None:
+    import shapely
+
+    from patrols.tracks import decode_wkb_line
+
+    line = shapely.LineString([(116.31, 40.0), (116.3101, 40.0002), (116.3102, 40.0001)])
+    xy = decode_wkb_line(shapely.to_wkb(line, byte_order=1))
+    assert np.array_equal(xy, shapely.get_coordinates(line))
+    with pytest.raises(ValueError, match="little-endian"):
+        decode_wkb_line(shapely.to_wkb(line, byte_order=0))
+    with pytest.raises(ValueError):
+        decode_wkb_line(shapely.to_wkb(shapely.Point(1, 2), byte_order=1))
