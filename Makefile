@@ -36,6 +36,7 @@ format:
 
 bench: db
 	$(PY) -m bench.ingest
+	$(PY) -m bench.track_store
 	$(PY) -m bench.compliance
 	$(PY) -m bench.hotspots
 
