@@ -12,8 +12,9 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Q, QuerySet
+from psycopg.errors import DeadlockDetected
 
 from geo.models import Segment
 from grids.models import AssignmentChange, Claim, ClaimEvent
@@ -139,6 +140,12 @@ def assign(
     except IntegrityError as exc:
         # Another transaction committed a claim on one of these segments after we looked.
         raise DoubleClaim("其他人刚刚认领了其中的街巷段，请刷新地图后重试。", ids) from exc
+    except OperationalError as exc:
+        # Two first claims on a free segment insert at once and each waits in the exclusion
+        # check for the other; PostgreSQL aborts one of them, the other's claim stands.
+        if isinstance(exc.__cause__, DeadlockDetected):
+            raise DoubleClaim("其他人刚刚认领了其中的街巷段，请刷新地图后重试。", ids) from exc
+        raise
     return change
 
 
