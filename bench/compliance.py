@@ -11,7 +11,9 @@ in tiles until every pair has ~1 km of alleys to claim, as numpy arrays (no inge
   function the management command and the upload re-check use, single process and with workers;
 * with --db: the same office written to PostGIS (segments, pairs, claims) and
   `evaluate_street_office` run end to end with an in-memory points loader (the storage of
-  verdicts and coverage rows included), then 50 single pair-day re-checks (`evaluate_pair_day`)
+  verdicts and coverage rows included), then again with the tracks written to and read back
+  from the track store (`patrols.tracks.load_points`, what `evaluate_patrols` does), then 50
+  single pair-day re-checks (`evaluate_pair_day`)
   for the p95; and a bare SQL same-second distance join over a 5 % sample of the points as a
   second floor (scaled to the full size).
 """

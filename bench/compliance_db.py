@@ -160,6 +160,24 @@ def run_db(ids, lines, groups, members, tracks, numpy_floor: float) -> None:
                 f"{stats.pair_days} pair-days, {stats.compliant} compliant, {stats.coverage_rows:,} coverage rows"
                 f" = {full / numpy_floor:.1f}x numpy floor"
             )
+        # The same day read back from the track store (patrols.tracks.load_points) instead of
+        # memory: what `evaluate_patrols` really does.
+        from bench.track_store import make_uploads, write_tracks
+
+        stewards = [
+            s
+            for s in Steward.objects.filter(id__in=list(steward_of)).order_by("id")
+            if len(tracks[steward_of[s.id]][0]) >= 2  # absent members have no track
+        ]
+        wrote = write_tracks(make_uploads(stewards), [tracks[steward_of[s.id]] for s in stewards])
+        t = time.perf_counter()
+        stats = evaluate_street_office(office, DAY, DAY, workers=2)
+        stored = time.perf_counter() - t
+        print(
+            f"evaluate_street_office (2 processes, tracks read from PostGIS + computed + stored): "
+            f"{stored:.2f} s, {stats.compliant} compliant = {stored / numpy_floor:.1f}x numpy floor "
+            f"(tracks written in {wrote:.1f} s)"
+        )
         rng = np.random.default_rng(1)
         times = []
         for p in rng.choice(list(pairs), 50, replace=False):

@@ -70,12 +70,14 @@ def load_points(steward_ids: Iterable[int], start: datetime, end: datetime) -> d
     if not rows:
         return result
     t0, t1 = start.timestamp(), end.timestamp()
-    per: dict[int, list[tuple[np.ndarray, np.ndarray]]] = {}
-    for sid, tbin, wkb in rows:
-        per.setdefault(sid, []).append((decode_float8_array(tbin), decode_wkb_line(wkb)))
+    per: dict[int, list[tuple]] = {}
+    for sid, started_at, tbin, wkb in rows:
+        per.setdefault(sid, []).append((started_at, tbin, wkb))
     for sid, parts in per.items():
-        t = np.concatenate([p[0] for p in parts])
-        xy = np.concatenate([p[1] for p in parts])
+        # Tracks in start order, so equal times keep one order whichever plan the query took.
+        parts.sort(key=lambda p: p[0])
+        t = np.concatenate([decode_float8_array(p[1]) for p in parts])
+        xy = np.concatenate([decode_wkb_line(p[2]) for p in parts])
         keep = (t >= t0) & (t < t1)
         t, xy = t[keep], xy[keep]
         order = np.argsort(t, kind="stable")
