@@ -46,6 +46,20 @@ DAY = date(2019, 3, 12)  # a month of its own: its partition holds only this ben
 PARTITION = "patrols_track_2019_03"
 ORIGIN = (116.31, 40.00)
 BATCH = 200  # stewards per transaction when writing
+# One row of the point-table alternative in binary COPY format: field count, then length + value.
+POINT_ROW = np.dtype(
+    [
+        ("nf", ">i2"),
+        ("l1", ">i4"),
+        ("sid", ">i8"),
+        ("l2", ">i4"),
+        ("t", ">f8"),
+        ("l3", ">i4"),
+        ("lon", ">f8"),
+        ("l4", ">i4"),
+        ("lat", ">f8"),
+    ]
+)
 
 
 def walks(n: int, seconds: int, seed: int = 1) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
@@ -105,19 +119,6 @@ def write_tracks(uploads: list[TrackUpload], data) -> float:
 
 def write_point_table(stewards: list[Steward], data) -> float:
     """The alternative design: one row per fix, (steward_id, t) indexed, written by binary COPY."""
-    row = np.dtype(
-        [
-            ("nf", ">i2"),
-            ("l1", ">i4"),
-            ("sid", ">i8"),
-            ("l2", ">i4"),
-            ("t", ">f8"),
-            ("l3", ">i4"),
-            ("lon", ">f8"),
-            ("l4", ">i4"),
-            ("lat", ">f8"),
-        ]
-    )
     with connection.cursor() as cur:
         cur.execute(
             "CREATE TABLE bench_track_points (steward_id int8, t float8, lon float8, lat float8)"
@@ -126,7 +127,7 @@ def write_point_table(stewards: list[Steward], data) -> float:
         with cur.cursor.copy("COPY bench_track_points FROM STDIN (FORMAT BINARY)") as copy:
             copy.write(b"PGCOPY\n\xff\r\n\0" + struct.pack(">ii", 0, 0))
             for s, (tt, lon, lat) in zip(stewards, data, strict=True):
-                rows = np.empty(tt.size, dtype=row)
+                rows = np.empty(tt.size, dtype=POINT_ROW)
                 rows["nf"], rows["l1"], rows["l2"], rows["l3"], rows["l4"] = 4, 8, 8, 8, 8
                 rows["sid"], rows["t"], rows["lon"], rows["lat"] = s.pk, tt, lon, lat
                 copy.write(rows.tobytes())
@@ -136,19 +137,6 @@ def write_point_table(stewards: list[Steward], data) -> float:
 
 
 def read_point_table(t0: float, t1: float) -> tuple[float, int]:
-    row = np.dtype(
-        [
-            ("nf", ">i2"),
-            ("l1", ">i4"),
-            ("sid", ">i8"),
-            ("l2", ">i4"),
-            ("t", ">f8"),
-            ("l3", ">i4"),
-            ("lon", ">f8"),
-            ("l4", ">i4"),
-            ("lat", ">f8"),
-        ]
-    )
     start = time.perf_counter()
     with connection.cursor() as cur:
         buf = bytearray()
@@ -159,7 +147,7 @@ def read_point_table(t0: float, t1: float) -> tuple[float, int]:
         with cur.cursor.copy(sql) as copy:
             for block in copy:
                 buf += block
-    rows = np.frombuffer(bytes(buf[19:-2]), dtype=row)
+    rows = np.frombuffer(bytes(buf[19:-2]), dtype=POINT_ROW)
     sid, t = rows["sid"].astype(np.int64), rows["t"].astype(np.float64)
     lon, lat = rows["lon"].astype(np.float64), rows["lat"].astype(np.float64)
     cuts = np.flatnonzero(np.diff(sid)) + 1

@@ -137,15 +137,13 @@ def assign(
                 ClaimEvent(change=change, claim=c, action=Action.CREATED, new_valid_to=c.valid_to)
                 for c in new
             )
-    except IntegrityError as exc:
-        # Another transaction committed a claim on one of these segments after we looked.
+    except (IntegrityError, OperationalError) as exc:
+        # Another transaction committed a claim on one of these segments after we looked, or
+        # two first claims on a free segment inserted at once and deadlocked in the exclusion
+        # check (PostgreSQL aborts one; the other's claim stands). Same answer either way.
+        if isinstance(exc, OperationalError) and not isinstance(exc.__cause__, DeadlockDetected):
+            raise
         raise DoubleClaim("其他人刚刚认领了其中的街巷段，请刷新地图后重试。", ids) from exc
-    except OperationalError as exc:
-        # Two first claims on a free segment insert at once and each waits in the exclusion
-        # check for the other; PostgreSQL aborts one of them, the other's claim stands.
-        if isinstance(exc.__cause__, DeadlockDetected):
-            raise DoubleClaim("其他人刚刚认领了其中的街巷段，请刷新地图后重试。", ids) from exc
-        raise
     return change
 
 

@@ -33,21 +33,22 @@ def track_access_can_upload_for(user, steward: Steward) -> bool:
     ).exists()
 
 
+def _own_or_supervised(user, user_field: str) -> Q:
+    """The one visibility rule: the steward's own user, or a supervisor of the street office."""
+    return Q(**{user_field: user}) | Q(street_office_id__in=offices_for(user, SEE_ALL_ROLES))
+
+
 def track_access_visible_tracks(user) -> QuerySet[Track]:
     if not user.is_authenticated:
         return Track.objects.none()
-    return Track.objects.filter(
-        Q(steward__user=user) | Q(street_office_id__in=offices_for(user, SEE_ALL_ROLES))
-    )
+    return Track.objects.filter(_own_or_supervised(user, "steward__user"))
 
 
 def track_access_visible_uploads(user) -> QuerySet[TrackUpload]:
     """Upload records (file name, counts) follow the tracks' rule: self and office supervisors."""
     if not user.is_authenticated:
         return TrackUpload.objects.none()
-    return TrackUpload.objects.filter(
-        Q(steward__user=user) | Q(street_office_id__in=offices_for(user, SEE_ALL_ROLES))
-    )
+    return TrackUpload.objects.filter(_own_or_supervised(user, "steward__user"))
 
 
 def track_access_visible_stewards(user, steward_ids: list[int]) -> list[int]:
@@ -55,8 +56,7 @@ def track_access_visible_stewards(user, steward_ids: list[int]) -> list[int]:
     if not user.is_authenticated or not steward_ids:
         return []
     return list(
-        Steward.objects.filter(id__in=steward_ids)
-        .filter(Q(user=user) | Q(street_office_id__in=offices_for(user, SEE_ALL_ROLES)))
+        Steward.objects.filter(_own_or_supervised(user, "user"), id__in=steward_ids)
         .order_by("id")
         .values_list("id", flat=True)
     )
