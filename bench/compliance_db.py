@@ -15,7 +15,7 @@ from geo.importers.streets import write_segments
 from geo.models import Community, Segment, StreetOffice
 from grids.models import Claim
 from patrols.evaluation import evaluate_pair_day, evaluate_street_office
-from patrols.models import Pair, PairMember, Steward
+from stewards.models import Pair, PairMember, Steward
 
 DAY = date(2024, 5, 14)
 SOURCE = f"bench-compliance-{os.getpid()}"

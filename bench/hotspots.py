@@ -30,9 +30,9 @@ from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from geo.models import Membership, StreetOffice  # noqa: E402
-from patrols.hazard_models import HazardReport  # noqa: E402
-from patrols.hazards import ensure_default_categories  # noqa: E402
-from patrols.hotspots import gi_star, hex_weights  # noqa: E402
+from hazards.closed_loop import ensure_default_categories  # noqa: E402
+from hazards.hotspots import gi_star, hex_weights  # noqa: E402
+from hazards.models import HazardReport  # noqa: E402
 
 CELL = 100.0
 

@@ -62,9 +62,15 @@ INSTALLED_APPS = [
     "django_filters",
     "leaflet",
     "drf_spectacular",
+    # The domains, lowest first: each app imports only from the apps above it in this list
+    # (checked by the import-linter contract in pyproject.toml; see docs/design/layout.md).
     "geo",
+    "stewards",
     "grids",
     "patrols",
+    "hazards",
+    "credits",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -130,7 +136,7 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "小巷管家 Alley Stewards API",
     "VERSION": "0.1.0",
-    "ENUM_NAME_OVERRIDES": {"StewardStatusEnum": "patrols.models.Steward.Status"},
+    "ENUM_NAME_OVERRIDES": {"StewardStatusEnum": "stewards.models.Steward.Status"},
 }
 
 # Key of the HMAC that stands in for stewards' ID-card numbers (patrols.idcard.digest); falls back to

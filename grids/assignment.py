@@ -18,8 +18,8 @@ from psycopg.errors import DeadlockDetected
 
 from geo.models import Segment
 from grids.models import AssignmentChange, Claim, ClaimEvent
-from patrols.models import Pair
-from patrols.registry import local_today
+from stewards.models import Pair
+from stewards.registry import local_today
 
 Kind = AssignmentChange.Kind
 Action = ClaimEvent.Action

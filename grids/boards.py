@@ -21,8 +21,8 @@ from django.db.models import Q
 from geo.models import Community, Grid, Segment
 from grids.assignment import claims_on
 from grids.models import Claim
-from patrols.models import Pair, PairMember, ProgrammeSettings
-from patrols.registry import local_today, mask_phone
+from stewards.models import Pair, PairMember, ProgrammeSettings
+from stewards.registry import local_today, mask_phone
 
 # Distinct colours that survive printing and colour-blind reading (Tableau 10 + two).
 PALETTE = [

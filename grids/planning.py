@@ -16,8 +16,8 @@ from grids.assignment import claims_on
 from grids.models import Claim
 from grids.network import adjacency, components
 from grids.suggest import load_segs
-from patrols.models import PairMember, ProgrammeSettings
-from patrols.registry import local_today
+from stewards.models import PairMember, ProgrammeSettings
+from stewards.registry import local_today
 
 
 def _levels(street_office_id: int, day: dt.date, level: str) -> list[dict[str, Any]]:

@@ -12,8 +12,8 @@ from geo.models import Community, Segment
 from grids.assignment import AssignmentError, assign, claims_from, claims_on
 from grids.models import AssignmentChange, Claim
 from grids.network import Seg, split
-from patrols.models import Pair
-from patrols.registry import local_today
+from stewards.models import Pair
+from stewards.registry import local_today
 
 
 def active_pairs(community_id: int, day: dt.date) -> list[Pair]:

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from grids import coverage_views, views
+from grids import views
+from patrols import coverage_views
 
 app_name = "grids"
 urlpatterns = [

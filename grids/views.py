@@ -16,7 +16,7 @@ from geo.maps import base_map, render_map_page
 from geo.models import Community, Grid, StreetOffice
 from geo.tenancy import STAFF_ROLES, WRITE_ROLES, offices_for
 from grids import boards, planning
-from patrols.models import PairMember, ProgrammeSettings, Steward
+from stewards.models import PairMember, ProgrammeSettings, Steward
 
 STATE_LABELS = {
     "assigned": gettext_lazy("已认领"),

@@ -19,10 +19,10 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from grids import queries as grid_queries
-from grids.models import Claim, SegmentCoverage
-from patrols.assessment import SegmentSet, assess_on_segments
-from patrols.models import Pair, PairDayVerdict, PairMember, RuleSettings, Steward
+from grids.models import Claim
+from patrols import coverage_queries as grid_queries
+from patrols.models import PairDayVerdict, RuleSettings, SegmentCoverage
+from patrols.pair_day import SegmentSet, assess_on_segments
 from patrols.rule_config import RuleParams
 from patrols.together import (
     LocalProjection,
@@ -30,6 +30,7 @@ from patrols.together import (
     local_day_bounds,
     local_days,
 )
+from stewards.models import Pair, PairMember, Steward
 
 PointsLoader = Callable[[Sequence[int], datetime, datetime], dict[int, TrackArrays]]
 Progress = Callable[[int, int, str], None]

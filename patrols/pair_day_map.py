@@ -19,15 +19,15 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
+from geo.access import SUPERVISING_ROLES
 from geo.maps import base_map, render_map_page
 from geo.models import Segment
 from geo.tenancy import offices_for
-from grids.models import SegmentCoverage
-from patrols.access import SUPERVISING_ROLES
 from patrols.evaluation import claims_on, members_on, params_for_office
-from patrols.models import Pair, PairDayVerdict, Steward
+from patrols.models import PairDayVerdict, SegmentCoverage
 from patrols.track_access import track_access_visible_stewards
 from patrols.tracks import load_points, local_day_bounds
+from stewards.models import Pair, Steward
 
 MEMBER_COLOURS = ["#8e44ad", "#e67e22", "#16a085", "#2c3e50"]
 WALKED_COLOUR, UNWALKED_COLOUR = "#27ae60", "#95a5a6"

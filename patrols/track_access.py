@@ -12,7 +12,8 @@ from django.db.models import Q, QuerySet
 
 from geo.models import Membership
 from geo.tenancy import offices_for
-from patrols.models import PairMember, Steward, Track, TrackUpload
+from patrols.models import Track, TrackUpload
+from stewards.models import PairMember, Steward
 
 UPLOAD_FOR_OTHERS_ROLES = (Membership.Role.PLANNER, Membership.Role.SUPERVISOR)
 SEE_ALL_ROLES = (Membership.Role.SUPERVISOR,)

@@ -9,10 +9,11 @@ from django.utils.translation import gettext as _
 
 from patrols.evaluation import reevaluate_upload
 from patrols.ingest import TrackRejected, ingest_file, max_upload_bytes
-from patrols.models import Steward, Track
+from patrols.models import Track
 from patrols.track_access import track_access_can_upload_for, track_access_visible_uploads
 from patrols.track_cleaning import describe_cleaning
 from patrols.track_formats import parse_column_mapping
+from stewards.models import Steward
 
 RECENT_UPLOADS = 10
 

@@ -12,10 +12,11 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from geo.access import supervised_office
 from geo.models import Community, Grid
 from patrols import compliance
-from patrols.access import supervised_office
-from patrols.models import Pair, PairDayVerdict
+from patrols.models import PairDayVerdict
+from stewards.models import Pair
 
 
 @login_required

@@ -1,7 +1,8 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from grids.api import coverage_views, views
+from grids.api import views
+from patrols.api import coverage_views
 
 router = DefaultRouter()
 router.register("communities", views.CommunityViewSet, basename="community")

@@ -29,8 +29,8 @@ from grids.api.serializers import (
     UnassignSerializer,
 )
 from grids.models import AssignmentChange, Claim
-from patrols.models import Pair
-from patrols.registry import local_today
+from stewards.models import Pair
+from stewards.registry import local_today
 
 
 def _conflict(exc: assignment.DoubleClaim) -> Response:

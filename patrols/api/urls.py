@@ -1,12 +1,8 @@
 from django.urls import path
-from rest_framework.routers import DefaultRouter
 
-from patrols.api import verdict_views, views
+from patrols.api import verdict_views
 
-router = DefaultRouter()
-router.register("stewards", views.StewardViewSet, basename="steward")
-router.register("pairs", views.PairViewSet, basename="pair")
-router.register("settings", views.ProgrammeSettingsViewSet, basename="programme-settings")
+# Mounted under /api/patrols/ before stewards.api.urls, whose router owns pairs/<pk>/.
 urlpatterns = [
     path("verdicts/", verdict_views.VerdictList.as_view(), name="api-verdicts"),
     path(
@@ -14,5 +10,4 @@ urlpatterns = [
         verdict_views.EvaluatePairDay.as_view(),
         name="api-evaluate-pair-day",
     ),
-    *router.urls,
 ]

@@ -10,11 +10,11 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from patrols.access import supervised_office
+from geo.access import supervised_office
 from patrols.api.verdict_serializers import EvaluateSerializer, PairDayVerdictSerializer
 from patrols.compliance import ComplianceFilter
 from patrols.evaluation import evaluate_pair_day
-from patrols.models import Pair
+from stewards.models import Pair
 
 
 @extend_schema(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
-from geo.demo import load_demo_district
+from demo.district import load_demo_district
 from geo.models import Segment
 
 pytestmark = pytest.mark.django_db

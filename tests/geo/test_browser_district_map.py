@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from geo.demo import load_demo_district
+from demo.district import load_demo_district
 from geo.models import Segment
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -6,7 +6,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from geo.demo import DEMO_OFFICE_CODE, load_demo_district
+from demo.district import DEMO_OFFICE_CODE, load_demo_district
 from geo.models import Community, Grid, Segment, StreetOffice
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from geo.demo import load_demo_district
+from demo.district import load_demo_district
 
 pytestmark = pytest.mark.django_db
 

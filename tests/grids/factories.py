@@ -17,8 +17,8 @@ from django.contrib.auth.models import User
 from django.contrib.gis.geos import LineString, MultiPolygon, Polygon
 
 from geo.models import Community, Grid, Membership, Segment, StreetOffice
-from patrols import idcard, registry
-from patrols.models import Pair, Steward
+from stewards import idcard, registry
+from stewards.models import Pair, Steward
 
 _seq = itertools.count(1)
 X0, Y0, STEP = 116.31, 40.00, 0.001

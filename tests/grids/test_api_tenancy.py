@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 from geo.models import Membership
 from grids import assignment
 from grids.models import Claim
-from patrols.models import Pair, Steward
+from stewards.models import Pair, Steward
 from tests.grids import factories as f
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,7 @@ import pytest
 
 from grids import assignment
 from grids.boards import board_data
-from patrols.models import ProgrammeSettings
+from stewards.models import ProgrammeSettings
 from tests.grids import factories as f
 
 pytestmark = pytest.mark.django_db

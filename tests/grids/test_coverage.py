@@ -6,8 +6,8 @@ import pytest
 
 from grids import assignment
 from grids.planning import coverage
-from patrols import registry
-from patrols.models import ProgrammeSettings
+from stewards import registry
+from stewards.models import ProgrammeSettings
 from tests.grids import factories as f
 
 pytestmark = pytest.mark.django_db

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from django.core.management import call_command
 
+from demo.stewards import seed
 from grids.assignment import claims_on
-from grids.demo import seed
 from grids.models import Claim
-from patrols.models import Pair, Steward
-from patrols.registry import local_today
+from stewards.models import Pair, Steward
+from stewards.registry import local_today
 from tests.grids import factories as f
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,7 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from grids import assignment
-from patrols import idcard, registry
+from stewards import idcard, registry
 from tests.grids import factories as f
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ from django.contrib.gis.geos import GEOSGeometry, MultiPolygon, Polygon
 
 from geo.models import Community, Grid, Segment, StreetOffice
 from grids.models import Claim
-from patrols.models import Pair, PairMember, Steward
+from stewards.models import Pair, PairMember, Steward
 
 from . import synth
 

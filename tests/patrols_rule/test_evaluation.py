@@ -8,10 +8,10 @@ from datetime import date
 import pytest
 from django.core.management import call_command
 
-from grids import queries as grid_queries
-from grids.models import Claim, SegmentCoverage
+from grids.models import Claim
+from patrols import coverage_queries as grid_queries
 from patrols.evaluation import evaluate_pair_day, evaluate_street_office, reevaluate_after_upload
-from patrols.models import PairDayVerdict, RuleSettings
+from patrols.models import PairDayVerdict, RuleSettings, SegmentCoverage
 
 from . import factories, synth
 

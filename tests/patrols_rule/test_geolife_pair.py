@@ -14,7 +14,7 @@ import pytest
 import shapely
 
 from geo.importers.streets import prepare_segments
-from patrols.assessment import assess_pair_day
+from patrols.pair_day import assess_pair_day
 from patrols.rule import Failure
 from patrols.rule_config import RuleParams
 from patrols.together import local_day_bounds

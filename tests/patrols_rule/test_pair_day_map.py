@@ -9,10 +9,10 @@ import os
 import pytest
 from django.test import Client
 
+from demo.simulate import gpx_bytes, simulate_pair_day
 from geo.models import Membership
 from patrols.evaluation import evaluate_pair_day
 from patrols.ingest import ingest_file
-from patrols.simulate import gpx_bytes, simulate_pair_day
 from tests.patrols_rule.test_upload_rechecks_the_rule import DAY, LINES
 from tests.patrols_tracks import factories as f
 

@@ -7,7 +7,7 @@ from datetime import date
 import numpy as np
 import pytest
 
-from patrols.assessment import assess_pair_day
+from patrols.pair_day import assess_pair_day
 from patrols.rule import Failure
 from patrols.rule_config import DEFAULT_PARAMS, RuleParams
 

@@ -9,9 +9,9 @@ from django.contrib.gis.geos import LineString
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
+from demo.simulate import gpx_bytes, simulate_pair_day
 from patrols.evaluation import evaluate_pair_day
 from patrols.models import PairDayVerdict
-from patrols.simulate import gpx_bytes, simulate_pair_day
 from tests.patrols_tracks import factories as f
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,7 @@ from django.contrib.gis.geos import LineString, MultiPolygon, Polygon
 
 from geo.models import Community, Membership, Segment, StreetOffice
 from grids.models import Claim
-from patrols.models import Pair, PairMember, Steward
+from stewards.models import Pair, PairMember, Steward
 
 _seq = itertools.count(1)
 

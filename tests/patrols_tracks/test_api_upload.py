@@ -10,9 +10,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
+from demo.simulate import gpx_bytes, simulate_pair_day
 from geo import coords
 from patrols.models import Track, TrackUpload
-from patrols.simulate import gpx_bytes, simulate_pair_day
 from tests.patrols_tracks import factories as f
 
 pytestmark = pytest.mark.django_db

@@ -101,7 +101,7 @@ def test_points_split_across_read_blocks(monkeypatch) -> None:
 def test_simulator_layout_takes_the_strict_pattern_and_agrees() -> None:
     from datetime import date
 
-    from patrols.simulate import gpx_bytes, simulate_pair_day
+    from demo.simulate import gpx_bytes, simulate_pair_day
 
     lines = [[(116.31, 40.0), (116.315, 40.0)], [(116.315, 40.0), (116.315, 40.004)]]
     data = gpx_bytes(simulate_pair_day(lines, date(2024, 5, 1), seed=2)["a"])

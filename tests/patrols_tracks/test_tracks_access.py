@@ -9,10 +9,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
+from demo.simulate import SCENARIOS, gpx_bytes, simulate_pair_day
 from geo.models import Membership
 from patrols.ingest import ingest_file
 from patrols.models import Track
-from patrols.simulate import SCENARIOS, gpx_bytes, simulate_pair_day
 from patrols.tracks import load_points, local_day_bounds, local_days
 from tests.patrols_tracks import factories as f
 from tests.patrols_tracks.test_api_upload import LINES, gpx, walk

@@ -1,0 +1,66 @@
+"""The supervisor's hazard map: density heatmap, Gi* hot/cold hexagons, and the reports themselves."""
+
+from __future__ import annotations
+
+import folium
+from django.utils.translation import gettext as _
+from folium.plugins import HeatMap
+
+from geo.maps import _static, add_office_outline, base_map
+from geo.models import StreetOffice
+from hazards.models import HazardReport
+
+HOTSPOT_STYLE = {
+    "hot": {"fillColor": "#d7301f", "color": "#b30000", "weight": 1, "fillOpacity": 0.55},
+    "cold": {"fillColor": "#2b8cbe", "color": "#045a8d", "weight": 1, "fillOpacity": 0.45},
+    "ns": {"fillColor": "#ffffff", "color": "#999999", "weight": 0.3, "fillOpacity": 0.0},
+}
+
+
+class LocalHeatMap(HeatMap):
+    """folium's HeatMap, but leaflet-heat comes from our static files (the browser may be offline)."""
+
+    default_js = [("leaflet-heat.js", _static("vendor/leaflet-heat.js"))]
+
+
+def hazard_map(
+    office: StreetOffice, reports: list[HazardReport], hotspot_cells: dict | None
+) -> folium.Map:
+    fmap = base_map(office.geom.extent)
+    add_office_outline(fmap, office)
+    pts = [[r.location.y, r.location.x] for r in reports if r.location]
+    if pts:
+        LocalHeatMap(pts, name=_("密度热力图"), radius=18, blur=22, min_opacity=0.3).add_to(fmap)
+    if hotspot_cells:
+        folium.GeoJson(
+            hotspot_cells,
+            name=_("Gi* 热点/冷点"),
+            style_function=lambda f: HOTSPOT_STYLE[f["properties"]["class"]],
+            tooltip=folium.GeoJsonTooltip(
+                fields=["count", "z", "p_sim", "class"],
+                aliases=[_("上报数"), "z", "p (sim)", _("类别")],
+            ),
+        ).add_to(fmap)
+    features = [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [r.location.x, r.location.y]},
+            "properties": {
+                "id": r.pk,
+                "title": f"#{r.pk} {r.category.name}",
+                "status": r.get_status_display(),
+                "description": r.description[:80],
+            },
+        }
+        for r in reports
+        if r.location
+    ]
+    if features:
+        folium.GeoJson(
+            {"type": "FeatureCollection", "features": features},
+            name=_("上报"),
+            marker=folium.CircleMarker(radius=5, color="#6a1b9a", fill=True, fill_opacity=0.9),
+            popup=folium.GeoJsonPopup(fields=["title", "status", "description"], labels=False),
+        ).add_to(fmap)
+    folium.LayerControl(collapsed=False).add_to(fmap)
+    return fmap

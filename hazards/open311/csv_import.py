@@ -1,0 +1,217 @@
+"""Import 311-style CSV exports (e.g. Boston's) with a column mapping.
+
+Geocoders put cases they cannot place on a city default point (Boston: City Hall, 42.3594,-71.0587).
+Such rows would form a fake hotspot, so they are detected — a configured placeholder list, plus the
+modal coordinate when it is shared by many rows — and flagged instead of imported as located reports.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from django.contrib.gis.geos import Point
+from django.db import transaction
+from django.db.models import OuterRef, Subquery
+from django.utils import timezone
+
+from geo.models import Grid, StreetOffice
+from hazards.models import HazardCategory, HazardEvent, HazardReport
+
+
+@dataclass
+class ColumnMapping:
+    external_id: str
+    requested: str
+    lat: str
+    lon: str
+    service: str
+    description: str = ""
+    address: str = ""
+    status: str = ""
+    closed: str = ""
+    closed_values: tuple[str, ...] = ("closed",)
+    time_format: str = "%Y-%m-%d %H:%M:%S"
+    time_zone: str = "Asia/Shanghai"
+    # source service/type value -> our category code; anything else goes to `default_category`.
+    categories: dict[str, str] = field(default_factory=dict)
+    default_category: str = "other"
+    placeholders: tuple[tuple[float, float], ...] = ()  # known (lat, lon) default points
+
+
+BOSTON_311 = ColumnMapping(
+    external_id="case_enquiry_id",
+    requested="open_dt",
+    lat="latitude",
+    lon="longitude",
+    service="type",
+    description="case_title",
+    address="location",
+    status="case_status",
+    closed="closed_dt",
+    time_zone="America/New_York",
+    categories={
+        "Illegal Parking": "parking",
+        "Parking Enforcement": "parking",
+        "Abandoned Vehicles": "parking",
+        "Request for Pothole Repair": "infrastructure",
+        "Sidewalk Repair (Make Safe)": "infrastructure",
+        "Street Light Outages": "infrastructure",
+        "Traffic Signal Inspection": "infrastructure",
+        "Missed Trash/Recycling/Yard Waste/Bulk Item": "clutter",
+        "Schedule a Bulk Item Pickup": "clutter",
+        "Schedule a Bulk Item Pickup SS": "clutter",
+        "Improper Storage of Trash (Barrels)": "clutter",
+        "Needle Pickup": "safety",
+        "Unsafe Dangerous Conditions": "safety",
+        "Building Inspection Request": "illegal-construction",
+        "CE Collection": "clutter",
+        "Requests for Street Cleaning": "clutter",
+        "Empty Litter Basket": "clutter",
+        "Graffiti Removal": "clutter",
+        "PWD Graffiti": "clutter",
+        "Poor Conditions of Property": "safety",
+        "Electrical": "wiring",
+        "Unsatisfactory Utilities - Electrical  Plumbing": "wiring",
+        "Sidewalk Cover / Manhole": "infrastructure",
+        "Sign Repair": "infrastructure",
+        "Knockdown Replacement": "infrastructure",
+        "Loud Parties/Music/People": "dispute",
+    },
+)
+
+
+@dataclass
+class RowIssue:
+    row: int  # 1-based data row number (header = row 0)
+    external_id: str
+    reason: str
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    unchanged: int = 0
+    flagged: list[RowIssue] = field(default_factory=list)
+    skipped: list[RowIssue] = field(default_factory=list)
+    placeholders: list[tuple[float, float]] = field(default_factory=list)
+
+
+def detect_placeholders(
+    coords: list[tuple[float, float]], *, min_share: float = 0.05, min_rows: int = 5
+) -> set[tuple[float, float]]:
+    """Coordinates shared by at least max(min_rows, min_share·n) rows: geocoder defaults.
+
+    Real distinct cases almost never share a coordinate to 5 decimals; a default point collects a
+    large share of all rows.
+    """
+    counts = Counter((round(a, 5), round(b, 5)) for a, b in coords)
+    floor = max(min_rows, int(min_share * len(coords)))
+    return {c for c, n in counts.items() if n >= floor}
+
+
+def _parse_time(raw: str, mapping: ColumnMapping) -> datetime | None:
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    naive = datetime.strptime(raw, mapping.time_format)
+    return naive.replace(tzinfo=ZoneInfo(mapping.time_zone))
+
+
+def import_csv(
+    source: Path | str | io.TextIOBase,
+    office: StreetOffice,
+    mapping: ColumnMapping,
+    *,
+    dry_run: bool = False,
+) -> ImportResult:
+    """Upsert by (office, external id): re-running an import creates nothing new."""
+    if isinstance(source, str | Path):
+        with open(source, newline="", encoding="utf-8-sig") as fh:
+            rows = list(csv.DictReader(fh))
+    else:
+        rows = list(csv.DictReader(source))
+    result = ImportResult()
+    cats = {c.code: c for c in HazardCategory.objects.filter(street_office=office)}
+    default_cat = cats.get(mapping.default_category)
+    parsed: list[tuple[int, dict, tuple[float, float] | None]] = []
+    for i, row in enumerate(rows, start=1):
+        try:
+            ll = (float(row[mapping.lat]), float(row[mapping.lon]))
+        except (TypeError, ValueError, KeyError):
+            ll = None
+        parsed.append((i, row, ll))
+    placeholders = {(round(a, 5), round(b, 5)) for a, b in mapping.placeholders}
+    placeholders |= detect_placeholders([ll for _, _, ll in parsed if ll])
+    result.placeholders = sorted(placeholders)
+    existing = set(
+        HazardReport.objects.filter(
+            street_office=office, source=HazardReport.Source.IMPORT
+        ).values_list("external_id", flat=True)
+    )
+    new: list[HazardReport] = []
+    for i, row, ll in parsed:
+        ext = (row.get(mapping.external_id) or "").strip()
+        if not ext:
+            result.skipped.append(RowIssue(i, "", "没有编号列的值"))
+            continue
+        if ll is None:
+            result.skipped.append(RowIssue(i, ext, "缺少或无法解析经纬度"))
+            continue
+        if (round(ll[0], 5), round(ll[1], 5)) in placeholders:
+            result.flagged.append(RowIssue(i, ext, f"默认/占位坐标 {ll[0]},{ll[1]}"))
+            continue
+        cat = cats.get(mapping.categories.get(row.get(mapping.service, ""), ""), default_cat)
+        if cat is None:
+            result.skipped.append(RowIssue(i, ext, "街道没有“其他”类别，无法归类"))
+            continue
+        if ext in existing:
+            result.unchanged += 1
+            continue
+        try:
+            opened = _parse_time(row.get(mapping.requested, ""), mapping) or timezone.now()
+            closed = _parse_time(row.get(mapping.closed, ""), mapping) if mapping.closed else None
+        except ValueError:
+            result.skipped.append(RowIssue(i, ext, "时间格式无法解析"))
+            continue
+        is_closed = (row.get(mapping.status, "") or "").strip().lower() in mapping.closed_values
+        new.append(
+            HazardReport(
+                street_office=office,
+                category=cat,
+                department=cat.department,
+                description=(row.get(mapping.description) or "").strip(),
+                address=(row.get(mapping.address) or "").strip()[:300],
+                location=Point(ll[1], ll[0], srid=4326),
+                status=HazardReport.Status.CLOSED if is_closed else HazardReport.Status.REPORTED,
+                closed_at=closed if is_closed else None,
+                reporter_kind=HazardReport.ReporterKind.ANONYMOUS,
+                source=HazardReport.Source.IMPORT,
+                external_id=ext,
+                created_at=opened,
+            )
+        )
+        existing.add(ext)
+    with transaction.atomic():
+        created = HazardReport.objects.bulk_create(new)
+        ids = [r.pk for r in created]
+        # Set-based: each imported point picks up the grid (and its community) that covers it.
+        grid = Grid.objects.filter(geom__covers=OuterRef("location"))
+        HazardReport.objects.filter(pk__in=ids).update(
+            grid_id=Subquery(grid.values("id")[:1]),
+            community_id=Subquery(grid.values("community_id")[:1]),
+        )
+        now = timezone.now()
+        HazardEvent.objects.bulk_create(
+            HazardEvent(report=r, to_status=r.status, actor_role="import", note="导入", at=now)
+            for r in created
+        )
+        result.created = len(created)
+        if dry_run:
+            transaction.set_rollback(True)
+    return result

@@ -1,0 +1,189 @@
+"""Steward registry API: sign-up, lifecycle, sheet import, pairs, programme settings."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+
+from geo.models import Community, StreetOffice
+from geo.tenancy import STAFF_ROLES, TenantScopedViewSet, offices_for, require_write
+from stewards import registry
+from stewards.api.serializers import (
+    ImportSerializer,
+    PairSerializer,
+    ProgrammeSettingsSerializer,
+    StewardSerializer,
+    TransitionSerializer,
+)
+from stewards.models import Pair, ProgrammeSettings, Steward
+from stewards.sheet_import import import_stewards
+
+
+def _not_found_if_foreign(request, model, ids: list) -> None:
+    """404 (not 400) when a body references another street office's rows: do not confirm they exist."""
+    wanted = {int(i) for i in ids if str(i).isdigit()}
+    if (
+        wanted
+        and model.objects.filter(pk__in=wanted)
+        .exclude(street_office_id__in=offices_for(request.user))
+        .exists()
+    ):
+        raise NotFound("找不到指定的对象。")
+
+
+def _drf_error(exc: DjangoValidationError) -> serializers.ValidationError:
+    return serializers.ValidationError({"detail": exc.messages})
+
+
+class StewardViewSet(TenantScopedViewSet, viewsets.ModelViewSet):
+    """小巷管家. Filter with ?community=&status=. ID numbers are accepted on create and never returned."""
+
+    serializer_class = StewardSerializer
+    # Stewards themselves do not browse each other's sign-up forms.
+    tenant_read_roles = STAFF_ROLES
+    queryset = Steward.objects.select_related("community").prefetch_related(
+        "status_changes", "memberships"
+    )
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        qs = super().get_queryset()
+        for key in ("community", "status"):
+            if value := self.request.query_params.get(key):
+                qs = qs.filter(**{key: value})
+        return qs
+
+    def create(self, request, *args, **kwargs):
+        _not_found_if_foreign(request, Community, [request.data.get("community")])
+        return super().create(request, *args, **kwargs)
+
+    def perform_create(self, serializer) -> None:
+        require_write(self.request.user, serializer.validated_data["community"].street_office_id)
+        serializer.save()
+
+    def perform_update(self, serializer) -> None:
+        require_write(self.request.user, serializer.instance.street_office_id)
+        community = serializer.validated_data.get("community")
+        if (
+            community is not None
+            and community.street_office_id != serializer.instance.street_office_id
+        ):
+            raise serializers.ValidationError({"community": ["只能改到本街道的社区。"]})
+        serializer.save()
+
+    @extend_schema(request=TransitionSerializer, responses=StewardSerializer)
+    @action(detail=True, methods=["post"])
+    def transition(self, request, pk=None):
+        """Move along applied → reviewed → appointed → active → resigned / dismissed."""
+        steward = self.get_object()
+        require_write(request.user, steward.street_office_id)
+        data = TransitionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            registry.change_status(
+                steward, data.validated_data["to_status"], user=request.user,
+                on=data.validated_data.get("effective_on"), note=data.validated_data.get("note", ""),
+            )  # fmt: skip
+        except DjangoValidationError as exc:
+            raise _drf_error(exc) from exc
+        return Response(self.get_serializer(self.get_queryset().get(pk=steward.pk)).data)
+
+    @extend_schema(request={"multipart/form-data": ImportSerializer}, responses={200: dict})
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="import",
+        parser_classes=[MultiPartParser, FormParser],
+    )
+    def import_sheet(self, request):
+        """Import a sign-up sheet; good rows are saved, bad rows come back with their row number and reasons."""
+        data = ImportSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        office_id = data.validated_data["street_office"]
+        if office_id not in offices_for(request.user):
+            get_object_or_404(StreetOffice.objects.none())
+        require_write(request.user, office_id)
+        upload = data.validated_data["file"]
+        report = import_stewards(
+            upload.read(), upload.name, street_office_id=office_id, user=request.user
+        )
+        return Response(report.as_dict(), status=status.HTTP_200_OK)
+
+
+class PairViewSet(TenantScopedViewSet, viewsets.ModelViewSet):
+    """巡查组. Create with {name, stewards: [id, id], formed_on}; dissolve with POST …/dissolve/."""
+
+    serializer_class = PairSerializer
+    queryset = Pair.objects.prefetch_related("members__steward")
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        qs = super().get_queryset()
+        if value := self.request.query_params.get("community"):
+            qs = qs.filter(community=value)
+        if self.request.query_params.get("current") in ("1", "true"):
+            qs = qs.filter(dissolved_on__isnull=True)
+        return qs
+
+    def create(self, request, *args, **kwargs):
+        ids = request.data.get("stewards") or []
+        _not_found_if_foreign(request, Steward, ids if isinstance(ids, list) else [ids])
+        return super().create(request, *args, **kwargs)
+
+    def perform_create(self, serializer) -> None:
+        stewards = serializer.validated_data["stewards"]
+        if stewards:
+            require_write(self.request.user, stewards[0].street_office_id)
+        try:
+            serializer.instance = registry.form_pair(
+                stewards, name=serializer.validated_data["name"],
+                formed_on=serializer.validated_data.get("formed_on"),
+            )  # fmt: skip
+        except DjangoValidationError as exc:
+            raise _drf_error(exc) from exc
+
+    def perform_update(self, serializer) -> None:
+        require_write(self.request.user, serializer.instance.street_office_id)
+        serializer.validated_data.pop("stewards", None)
+        serializer.save()
+
+    @extend_schema(request=None, responses=PairSerializer)
+    @action(detail=True, methods=["post"])
+    def dissolve(self, request, pk=None):
+        """Dissolve the pair today and end its claims (both undoable only by forming/assigning again)."""
+        from grids.assignment import end_pair_claims
+
+        pair = self.get_object()
+        require_write(request.user, pair.street_office_id)
+        registry.dissolve_pair(pair)
+        end_pair_claims(pair, user=request.user)
+        return Response(self.get_serializer(pair).data)
+
+
+class ProgrammeSettingsViewSet(
+    TenantScopedViewSet,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Per-street-office settings: pair size, phone display on boards, overlong threshold."""
+
+    serializer_class = ProgrammeSettingsSerializer
+    queryset = ProgrammeSettings.objects.all()
+    http_method_names = ["get", "patch", "head", "options"]
+    lookup_field = "street_office"
+
+    def get_object(self):
+        office_id = int(self.kwargs["street_office"])
+        if office_id not in offices_for(self.request.user):
+            return get_object_or_404(ProgrammeSettings.objects.none())
+        obj, _ = ProgrammeSettings.objects.get_or_create(street_office_id=office_id)
+        self.check_object_permissions(self.request, obj)
+        return obj
