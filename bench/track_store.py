@@ -34,13 +34,14 @@ import numpy as np  # noqa: E402
 from django.contrib.gis.geos import MultiPolygon, Polygon  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 
+from geo.local_days import local_day_bounds  # noqa: E402
 from geo.models import Community, StreetOffice  # noqa: E402
 from patrols.ingest import _copy_tracks  # noqa: E402
 from patrols.models import TrackUpload  # noqa: E402
 from patrols.track_cleaning import CleanTrack  # noqa: E402
 from patrols.track_partitions import ensure_partitions  # noqa: E402
 from patrols.track_queries import LOAD_POINTS  # noqa: E402
-from patrols.tracks import fetch_binary, load_points, local_day_bounds  # noqa: E402
+from patrols.tracks import fetch_binary, load_points  # noqa: E402
 from stewards.models import Steward  # noqa: E402
 
 DAY = date(2019, 3, 12)  # a month of its own: its partition holds only this benchmark

@@ -30,8 +30,9 @@ from credits.grading import (
 )
 from credits.models import Assessment, CreditSettings, ReplacementTask
 from credits.rules import PatrolDayFact, PointsRules, ReportFact
+from geo.local_days import local_date
 from geo.models import StreetOffice
-from stewards.models import Steward
+from stewards.models import Steward, membership_on
 
 
 @dataclass(frozen=True)
@@ -75,10 +76,6 @@ def _local_range(start: date, end: date) -> tuple[datetime, datetime]:
     )
 
 
-def _local_day(dt: datetime | None) -> date | None:
-    return None if dt is None else timezone.localtime(dt).date()
-
-
 class DatabaseSources:
     """The facts as stored by the patrol-rule (#5) and hazard-report (#6) modules.
 
@@ -95,10 +92,7 @@ class DatabaseSources:
         # One filter() call so the membership conditions apply to the same PairMember row.
         rows = (
             verdict.objects.filter(street_office_id=office_id, day__gte=start, day__lt=end)
-            .filter(
-                Q(pair__members__joined_on__lte=F("day"))
-                & (Q(pair__members__left_on__isnull=True) | Q(pair__members__left_on__gt=F("day")))
-            )
+            .filter(membership_on(F("day"), "pair__members__"))
             .values_list(
                 "pair__members__steward_id", "pair_id", "day", "compliant", "minutes_qualifying"
             )
@@ -121,7 +115,7 @@ class DatabaseSources:
         for rid, sid, acc, res in qs.values_list(
             "id", "reporter__steward__id", "accepted_at", "resolved_at"
         ):
-            acc_d, res_d = _local_day(acc), _local_day(res)
+            acc_d, res_d = local_date(acc), local_date(res)
             yield ReportFact(
                 sid,
                 rid,

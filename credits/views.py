@@ -24,6 +24,7 @@ from credits.export import quarter_workbook
 from credits.grading import quarter_bounds, quarter_of
 from credits.models import Assessment, ReplacementTask
 from credits.quarterly import confirm_assessment, settings_for
+from geo.downloads import xlsx_download
 from geo.models import StreetOffice
 from stewards.models import Steward
 
@@ -93,12 +94,7 @@ def confirm(request: HttpRequest, assessment_id: int) -> HttpResponse:
 def export(request: HttpRequest, code: str, quarter: str) -> HttpResponse:
     office = _office_for_board(request, code)
     quarter = _check_quarter(quarter)
-    resp = HttpResponse(
-        quarter_workbook(office, quarter),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    resp["Content-Disposition"] = f'attachment; filename="credits-{office.code}-{quarter}.xlsx"'
-    return resp
+    return xlsx_download(quarter_workbook(office, quarter), f"credits-{office.code}-{quarter}")
 
 
 @login_required

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from geo.local_days import local_today
 from geo.models import Community, StreetOffice
 from grids.suggest import apply_suggestion, suggest
 from stewards import idcard, registry
@@ -58,7 +59,7 @@ def _person(office: StreetOffice, community: Community, i: int) -> dict:
 
 def seed(street_office: StreetOffice, *, today: dt.date | None = None) -> SeedCounts:
     """Stewards (5–6 per community, all active), pairs of the office's pair size, and a suggested split."""
-    today = today or registry.local_today()
+    today = today or local_today()
     start = today - dt.timedelta(days=90)
     counts = SeedCounts()
     with transaction.atomic():

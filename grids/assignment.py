@@ -16,10 +16,11 @@ from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Q, QuerySet
 from psycopg.errors import DeadlockDetected
 
+from geo.local_days import local_today
 from geo.models import Segment
-from grids.models import AssignmentChange, Claim, ClaimEvent
+from grids.models import AssignmentChange, Claim, ClaimEvent, claims_from
+from stewards import registry
 from stewards.models import Pair
-from stewards.registry import local_today
 
 Kind = AssignmentChange.Kind
 Action = ClaimEvent.Action
@@ -37,18 +38,8 @@ class DoubleClaim(AssignmentError):
         self.segment_ids = sorted(segment_ids)
 
 
-def claims_on(day: dt.date) -> Q:
-    """Claims in force on ``day`` (valid_to is exclusive, NULL means open-ended)."""
-    return Q(valid_from__lte=day) & (Q(valid_to__isnull=True) | Q(valid_to__gt=day))
-
-
-def claims_from(day: dt.date) -> Q:
-    """Claims in force on ``day`` or any later day."""
-    return Q(valid_to__isnull=True) | Q(valid_to__gt=day)
-
-
 def current_claims(street_office_id: int, day: dt.date | None = None) -> QuerySet[Claim]:
-    return Claim.objects.filter(claims_on(day or local_today()), street_office_id=street_office_id)
+    return Claim.objects.on(day or local_today()).filter(street_office_id=street_office_id)
 
 
 def _end(claims: list[Claim], change: AssignmentChange, on: dt.date) -> None:
@@ -167,10 +158,17 @@ def unassign(
 def end_pair_claims(pair: Pair, *, user: Any = None, on: dt.date | None = None) -> AssignmentChange:
     """End all claims of a pair, e.g. when it is dissolved."""
     on = on or local_today()
-    ids = Claim.objects.filter(claims_from(on), pair=pair).values_list("segment_id", flat=True)
+    ids = Claim.objects.from_day(on).filter(pair=pair).values_list("segment_id", flat=True)
     return unassign(
         list(ids), street_office_id=pair.street_office_id, user=user, on=on, note=str(pair)
     )
+
+
+def dissolve_pair(pair: Pair, *, user: Any = None, on: dt.date | None = None) -> AssignmentChange:
+    """Dissolve a pair and end its claims: both or neither (the claims' batch can be undone)."""
+    with transaction.atomic():
+        registry.dissolve_pair(pair, on=on)
+        return end_pair_claims(pair, user=user, on=on)
 
 
 def undo(change: AssignmentChange, *, user: Any = None) -> AssignmentChange:

@@ -16,13 +16,12 @@ from typing import Any
 from django.conf import settings
 from django.contrib.gis.db.models.functions import AsGeoJSON
 from django.contrib.staticfiles import finders
-from django.db.models import Q
 
+from geo.local_days import local_today
 from geo.models import Community, Grid, Segment
-from grids.assignment import claims_on
 from grids.models import Claim
 from stewards.models import Pair, PairMember, ProgrammeSettings
-from stewards.registry import local_today, mask_phone
+from stewards.registry import mask_phone
 
 # Distinct colours that survive printing and colour-blind reading (Tableau 10 + two).
 PALETTE = [
@@ -44,9 +43,7 @@ def board_data(
     if grid is not None:
         segments = segments.filter(grid=grid)
     claims = dict(
-        Claim.objects.filter(claims_on(day), segment__in=segments).values_list(
-            "segment_id", "pair_id"
-        )
+        Claim.objects.on(day).filter(segment__in=segments).values_list("segment_id", "pair_id")
     )
     pair_ids = sorted(set(claims.values()))
     # Colours follow the community's current pairs in id order, as on the planner's assignment map.
@@ -57,8 +54,8 @@ def board_data(
     )
     order += [p for p in pair_ids if p not in order]
     members = (
-        PairMember.objects.filter(pair_id__in=pair_ids)
-        .filter(Q(left_on__isnull=True) | Q(left_on__gt=day), joined_on__lte=day)
+        PairMember.objects.on(day)
+        .filter(pair_id__in=pair_ids)
         .select_related("pair")
         .order_by("pair_id", "steward__name")
         .values("pair_id", "pair__name", "steward__name", "steward__phone")

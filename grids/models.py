@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import DateRangeField, RangeBoundary, RangeOperators
@@ -59,6 +61,26 @@ class AssignmentChange(models.Model):
         return f"{self.get_kind_display()} #{self.pk}"
 
 
+def claims_on(day: Any) -> models.Q:
+    """Claims in force on ``day`` (valid_to is exclusive, NULL means open-ended)."""
+    return models.Q(valid_from__lte=day) & (
+        models.Q(valid_to__isnull=True) | models.Q(valid_to__gt=day)
+    )
+
+
+def claims_from(day: Any) -> models.Q:
+    """Claims in force on ``day`` or any later day."""
+    return models.Q(valid_to__isnull=True) | models.Q(valid_to__gt=day)
+
+
+class ClaimQuerySet(models.QuerySet):
+    def on(self, day: Any) -> ClaimQuerySet:
+        return self.filter(claims_on(day))
+
+    def from_day(self, day: Any) -> ClaimQuerySet:
+        return self.filter(claims_from(day))
+
+
 class Claim(models.Model):
     street_office = models.ForeignKey(StreetOffice, on_delete=models.CASCADE, related_name="claims")
     pair = models.ForeignKey(Pair, on_delete=models.CASCADE, related_name="claims")
@@ -79,6 +101,8 @@ class Claim(models.Model):
         related_name="claims",
         verbose_name=_("创建它的操作"),
     )
+
+    objects = ClaimQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("认领")

@@ -11,17 +11,16 @@ from typing import Any
 from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 from django.utils.translation import gettext as _
 
+from geo.local_days import local_today
 from geo.models import Segment
-from grids.assignment import claims_on
 from grids.models import Claim
 from grids.network import adjacency, components
 from grids.suggest import load_segs
 from stewards.models import PairMember, ProgrammeSettings
-from stewards.registry import local_today
 
 
 def _levels(street_office_id: int, day: dt.date, level: str) -> list[dict[str, Any]]:
-    assigned = Exists(Claim.objects.filter(claims_on(day), segment_id=OuterRef("pk")))
+    assigned = Exists(Claim.objects.on(day).filter(segment_id=OuterRef("pk")))
     rows = (
         Segment.objects.filter(street_office_id=street_office_id)
         .annotate(is_assigned=assigned)
@@ -56,7 +55,8 @@ def pair_checks(street_office_id: int, day: dt.date) -> list[dict[str, Any]]:
     programme = ProgrammeSettings.for_office(street_office_id)
     limit = programme.max_pair_length_m
     claims = (
-        Claim.objects.filter(claims_on(day), street_office_id=street_office_id)
+        Claim.objects.on(day)
+        .filter(street_office_id=street_office_id)
         .select_related("pair", "pair__community")
         .order_by("pair_id")
     )
@@ -66,8 +66,8 @@ def pair_checks(street_office_id: int, day: dt.date) -> list[dict[str, Any]]:
         by_pair.setdefault(c.pair_id, []).append(c.segment_id)
         pairs[c.pair_id] = c.pair
     members = dict(
-        PairMember.objects.filter(pair_id__in=list(by_pair), joined_on__lte=day)
-        .filter(Q(left_on__isnull=True) | Q(left_on__gt=day))
+        PairMember.objects.on(day)
+        .filter(pair_id__in=list(by_pair))
         .values_list("pair_id")
         .annotate(n=Count("id"))
     )
@@ -103,7 +103,7 @@ def coverage(street_office_id: int, day: dt.date | None = None) -> dict[str, Any
     day = day or local_today()
     unassigned = (
         Segment.objects.filter(street_office_id=street_office_id)
-        .exclude(Exists(Claim.objects.filter(claims_on(day), segment_id=OuterRef("pk"))))
+        .exclude(Exists(Claim.objects.on(day).filter(segment_id=OuterRef("pk"))))
         .order_by("id")
         .values_list("id", flat=True)
     )
@@ -126,9 +126,9 @@ def coverage_features(street_office_id: int, day: dt.date | None = None) -> dict
     day = day or local_today()
     checks = {p["pair"]: p for p in pair_checks(street_office_id, day)}
     holders = dict(
-        Claim.objects.filter(claims_on(day), street_office_id=street_office_id).values_list(
-            "segment_id", "pair_id"
-        )
+        Claim.objects.on(day)
+        .filter(street_office_id=street_office_id)
+        .values_list("segment_id", "pair_id")
     )
     features = []
     rows = Segment.objects.filter(street_office_id=street_office_id).annotate(

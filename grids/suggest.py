@@ -8,12 +8,12 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, Sum
 
+from geo.local_days import local_today
 from geo.models import Community, Segment
-from grids.assignment import AssignmentError, assign, claims_from, claims_on
+from grids.assignment import AssignmentError, assign
 from grids.models import AssignmentChange, Claim
 from grids.network import Seg, split
 from stewards.models import Pair
-from stewards.registry import local_today
 
 
 def active_pairs(community_id: int, day: dt.date) -> list[Pair]:
@@ -32,7 +32,7 @@ def load_segs(qs) -> list[Seg]:
 
 
 def unassigned_segments(community_id: int, day: dt.date):
-    taken = Claim.objects.filter(claims_from(day), segment_id=OuterRef("pk"))
+    taken = Claim.objects.from_day(day).filter(segment_id=OuterRef("pk"))
     return Segment.objects.filter(community_id=community_id).exclude(Exists(taken))
 
 
@@ -43,7 +43,8 @@ def suggest(community: Community, day: dt.date | None = None) -> dict[int, list[
     if not pairs:
         return {}
     held = dict(
-        Claim.objects.filter(claims_on(day), pair__in=pairs)
+        Claim.objects.on(day)
+        .filter(pair__in=pairs)
         .values_list("pair_id")
         .annotate(m=Sum("segment__length_m"))
     )

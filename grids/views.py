@@ -5,18 +5,17 @@ from __future__ import annotations
 import folium
 import segno
 from django.contrib.auth.decorators import login_required
-from django.db.models import OuterRef, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from geo.downloads import download
 from geo.maps import base_map, render_map_page
 from geo.models import Community, Grid, StreetOffice
-from geo.tenancy import STAFF_ROLES, WRITE_ROLES, offices_for
+from geo.tenancy import WRITE_ROLES, offices_for
 from grids import boards, planning
-from stewards.models import PairMember, ProgrammeSettings, Steward
 
 STATE_LABELS = {
     "assigned": gettext_lazy("已认领"),
@@ -80,34 +79,6 @@ def coverage_page(request: HttpRequest, street_office: int) -> HttpResponse:
     )  # fmt: skip
 
 
-@login_required
-def stewards_page(request: HttpRequest, street_office: int) -> HttpResponse:
-    """管家名册: the registry of one street office, sheet import and pair formation."""
-    if street_office not in offices_for(request.user, STAFF_ROLES):
-        raise Http404
-    office = get_object_or_404(StreetOffice, pk=street_office)
-    current = PairMember.objects.filter(steward=OuterRef("pk"), left_on__isnull=True).values(
-        "pair__name"
-    )[:1]
-    stewards = (
-        Steward.objects.filter(street_office=office)
-        .select_related("community")
-        .annotate(current_pair=Subquery(current))
-        .order_by("community__name", "status", "name")
-    )
-    return render(
-        request,
-        "grids/stewards.html",
-        {
-            "title": _("小巷管家名册 · %(name)s") % {"name": office.name},
-            "office": office,
-            "stewards": stewards,
-            "can_write": office.pk in offices_for(request.user, WRITE_ROLES),
-            "pair_size": ProgrammeSettings.for_office(office.pk).pair_size,
-        },
-    )
-
-
 def _board_context(request: HttpRequest, community: int, *, inline: bool) -> dict:
     comm = get_object_or_404(Community, pk=community)
     grid = None
@@ -147,6 +118,5 @@ def board_download(request: HttpRequest, community: int, fmt: str) -> HttpRespon
     html = render(request, "grids/board.html", ctx).content.decode()
     size = (1587, 1123) if ctx["paper"] == "A3" else (1123, 794)
     body = boards.render_with_chromium(html, fmt, size=size)
-    response = HttpResponse(body, content_type="application/pdf" if fmt == "pdf" else "image/png")
-    response["Content-Disposition"] = f'attachment; filename="board-{community}.{fmt}"'
-    return response
+    content_type = "application/pdf" if fmt == "pdf" else "image/png"
+    return download(body, f"board-{community}.{fmt}", content_type)

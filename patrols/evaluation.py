@@ -16,21 +16,16 @@ from multiprocessing import get_context
 
 import numpy as np
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
+from geo.local_days import local_day_bounds_epoch, local_days_epoch
 from grids.models import Claim
 from patrols import coverage_queries as grid_queries
 from patrols.models import PairDayVerdict, RuleSettings, SegmentCoverage
 from patrols.pair_day import SegmentSet, assess_on_segments
 from patrols.rule_config import RuleParams
-from patrols.together import (
-    LocalProjection,
-    TrackArrays,
-    local_day_bounds,
-    local_days,
-)
-from stewards.models import Pair, PairMember, Steward
+from patrols.together import LocalProjection, TrackArrays
+from stewards.models import Pair, PairMember, Steward, pair_exists_on
 
 PointsLoader = Callable[[Sequence[int], datetime, datetime], dict[int, TrackArrays]]
 Progress = Callable[[int, int, str], None]
@@ -54,7 +49,7 @@ def office_projection(office) -> LocalProjection:
 
 def _load_window(day: date, params: RuleParams) -> tuple[datetime, datetime]:
     """The local day plus enough on each side to interpolate across midnight and smooth speed."""
-    start, end = local_day_bounds(day, params.timezone)
+    start, end = local_day_bounds_epoch(day, params.timezone)
     pad = params.gap_tolerance_s + params.speed_window_s + 2 * params.grid_step_s
     return datetime.fromtimestamp(start - pad, UTC), datetime.fromtimestamp(end + pad, UTC)
 
@@ -62,12 +57,7 @@ def _load_window(day: date, params: RuleParams) -> tuple[datetime, datetime]:
 def members_on(
     day: date, pair_ids: Iterable[int] | None = None, office_id: int | None = None
 ) -> dict[int, list[int]]:
-    qs = PairMember.objects.filter(joined_on__lte=day).filter(
-        Q(left_on__isnull=True) | Q(left_on__gt=day)
-    )
-    qs = qs.filter(pair__formed_on__lte=day).filter(
-        Q(pair__dissolved_on__isnull=True) | Q(pair__dissolved_on__gt=day)
-    )
+    qs = PairMember.objects.on(day).filter(pair_exists_on(day, "pair__"))
     if pair_ids is not None:
         qs = qs.filter(pair_id__in=list(pair_ids))
     if office_id is not None:
@@ -80,10 +70,9 @@ def members_on(
     return members
 
 
-def claims_on(day: date, pair_ids: Iterable[int]) -> dict[int, list[int]]:
-    qs = Claim.objects.filter(pair_id__in=list(pair_ids), valid_from__lte=day).filter(
-        Q(valid_to__isnull=True) | Q(valid_to__gt=day)
-    )
+def claimed_segments(day: date, pair_ids: Iterable[int]) -> dict[int, list[int]]:
+    """{pair id: [segment ids it claims on ``day``]}, for the pairs given."""
+    qs = Claim.objects.on(day).filter(pair_id__in=list(pair_ids))
     claims: dict[int, list[int]] = {}
     for pair_id, seg_id in (
         qs.order_by("pair_id", "segment_id").values_list("pair_id", "segment_id").distinct()
@@ -210,7 +199,7 @@ def evaluate_pair_day(
     params = params or params_for_office(office.id)
     projection = office_projection(office)
     member_ids = members_on(day, [pair.id]).get(pair.id, [])
-    claimed_ids = claims_on(day, [pair.id]).get(pair.id, [])
+    claimed_ids = claimed_segments(day, [pair.id]).get(pair.id, [])
     start, end = _load_window(day, params)
     tracks = loader(member_ids, start, end) if member_ids else {}
     # Only segments the walk can reach (its bbox + the matching radius) and the claimed ones.
@@ -239,10 +228,10 @@ def reevaluate_after_upload(
     out = []
     steward = Steward.objects.select_related("street_office").get(id=steward_id)
     tz = params_for_office(steward.street_office_id).timezone
-    for day in local_days(np.array([t_min, t_max]), tz):
+    for day in local_days_epoch(np.array([t_min, t_max]), tz):
         pair_ids = (
-            PairMember.objects.filter(steward_id=steward_id, joined_on__lte=day)
-            .filter(Q(left_on__isnull=True) | Q(left_on__gt=day))
+            PairMember.objects.on(day)
+            .filter(steward_id=steward_id)
             .values_list("pair_id", flat=True)
         )
         for pair in Pair.objects.filter(id__in=list(pair_ids)).select_related("street_office"):
@@ -308,7 +297,7 @@ def evaluate_street_office(
         day = start_date + timedelta(days=d)
         members = members_on(day, office_id=office.id)
         pairs = {p.id: p for p in Pair.objects.filter(id__in=list(members))}
-        claims = claims_on(day, members)
+        claims = claimed_segments(day, members)
         stewards = sorted({s for ms in members.values() for s in ms})
         start, end = _load_window(day, params)
         tracks = loader(stewards, start, end) if stewards else {}

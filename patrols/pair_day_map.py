@@ -20,13 +20,14 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
 from geo.access import SUPERVISING_ROLES
+from geo.local_days import local_day_bounds
 from geo.maps import base_map, render_map_page
 from geo.models import Segment
 from geo.tenancy import offices_for
-from patrols.evaluation import claims_on, members_on, params_for_office
+from patrols.evaluation import claimed_segments, members_on, params_for_office
 from patrols.models import PairDayVerdict, SegmentCoverage
 from patrols.track_access import track_access_visible_stewards
-from patrols.tracks import load_points, local_day_bounds
+from patrols.tracks import load_points
 from stewards.models import Pair, Steward
 
 MEMBER_COLOURS = ["#8e44ad", "#e67e22", "#16a085", "#2c3e50"]
@@ -71,7 +72,7 @@ def pair_day_map(request: HttpRequest, pair_id: int, day: str) -> HttpResponse:
     params = params_for_office(office.id)
     verdict = PairDayVerdict.objects.filter(pair=pair, day=the_day).first()
 
-    seg_ids = claims_on(the_day, [pair.id]).get(pair.id, [])
+    seg_ids = claimed_segments(the_day, [pair.id]).get(pair.id, [])
     segments = list(Segment.objects.filter(id__in=seg_ids).only("id", "name", "geom", "length_m"))
     walked = dict(
         SegmentCoverage.objects.filter(pair=pair, day=the_day, segment_id__in=seg_ids).values_list(

@@ -13,7 +13,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -21,6 +21,7 @@ import numpy as np
 import shapely
 from pyproj import Transformer
 
+from geo.local_days import local_day_bounds_epoch
 from patrols.rule_config import DEFAULT_PARAMS, RuleParams
 
 # (t epoch seconds UTC, lon, lat) as returned by patrols.tracks.load_points, sorted by time.
@@ -63,24 +64,6 @@ class LocalProjection:
 @lru_cache(maxsize=64)
 def _cached_projection(lon0: float, lat0: float) -> LocalProjection:
     return LocalProjection(lon0, lat0)
-
-
-def local_day_bounds(day: date, tz: str) -> tuple[float, float]:
-    """Epoch seconds of local midnight at the start of `day` and of the next day."""
-    zone = ZoneInfo(tz)
-    start = datetime(day.year, day.month, day.day, tzinfo=zone)
-    end = datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=zone)
-    return start.timestamp(), end.timestamp()
-
-
-def local_days(t: np.ndarray, tz: str) -> list[date]:
-    """The local days touched by the epoch times `t` (a patrol crossing midnight touches two)."""
-    if len(t) == 0:
-        return []
-    zone = ZoneInfo(tz)
-    first = datetime.fromtimestamp(float(np.min(t)), zone).date()
-    last = datetime.fromtimestamp(float(np.max(t)), zone).date()
-    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
 
 
 def _clean(t: np.ndarray, x: np.ndarray, y: np.ndarray) -> TrackArrays:
@@ -316,7 +299,7 @@ def measure_pair_day(
     """
     member_ids = list(tracks)
     step = params.grid_step_s
-    day_start, day_end = local_day_bounds(day, params.timezone)
+    day_start, day_end = local_day_bounds_epoch(day, params.timezone)
     h = max(1, int(round(params.speed_window_s / (2 * step))))
     margin = (h + 1) * step
 

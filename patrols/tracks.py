@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -83,19 +83,3 @@ def load_points(steward_ids: Iterable[int], start: datetime, end: datetime) -> d
         order = np.argsort(t, kind="stable")
         result[sid] = (t[order], xy[order, 0].copy(), xy[order, 1].copy())
     return result
-
-
-def local_days(started_at: datetime, ended_at: datetime, tz: str | None = None) -> list[date]:
-    """The local days (TIME_ZONE) a track touches: one crossing midnight counts for both."""
-    zone = ZoneInfo(tz or settings.TIME_ZONE)
-    first = started_at.astimezone(zone).date()
-    last = ended_at.astimezone(zone).date()
-    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
-
-
-def local_day_bounds(day: date, tz: str | None = None) -> tuple[datetime, datetime]:
-    """[start, end) of a local day as aware datetimes, for load_points."""
-    zone = ZoneInfo(tz or settings.TIME_ZONE)
-    start = datetime(day.year, day.month, day.day, tzinfo=zone)
-    nxt = day + timedelta(days=1)
-    return start, datetime(nxt.year, nxt.month, nxt.day, tzinfo=zone)

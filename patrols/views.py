@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from geo.access import supervised_office
+from geo.downloads import csv_download, xlsx_download
 from geo.models import Community, Grid
 from patrols import compliance
 from patrols.models import PairDayVerdict
@@ -27,16 +28,9 @@ def compliance_table(request: HttpRequest) -> HttpResponse:
     export = request.GET.get("export")
     stem = f"compliance-{office.code}-{f.start}-{f.end}"
     if export == "csv":
-        resp = HttpResponse(compliance.to_csv(qs), content_type="text/csv; charset=utf-8")
-        resp["Content-Disposition"] = f'attachment; filename="{stem}.csv"'
-        return resp
+        return csv_download(compliance.to_csv(qs), stem)
     if export == "xlsx":
-        resp = HttpResponse(
-            compliance.to_xlsx(qs),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-        resp["Content-Disposition"] = f'attachment; filename="{stem}.xlsx"'
-        return resp
+        return xlsx_download(compliance.to_xlsx(qs), stem)
     total = qs.count()
     ok = qs.filter(compliant=True).count()
     page = Paginator(qs, 100).get_page(request.GET.get("page"))

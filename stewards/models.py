@@ -6,6 +6,8 @@ touching the database (see ``docs/design/layout.md``).
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -100,6 +102,31 @@ class Steward(models.Model):
         return self.name
 
 
+def membership_on(day: Any, prefix: str = "") -> models.Q:
+    """A PairMember row (reached through ``prefix``, e.g. "pair__members__") in its pair on ``day``
+    (a date, or an expression such as F("day")): joined_on <= day < left_on."""
+    return models.Q(**{f"{prefix}joined_on__lte": day}) & (
+        models.Q(**{f"{prefix}left_on__isnull": True}) | models.Q(**{f"{prefix}left_on__gt": day})
+    )
+
+
+def pair_exists_on(day: Any, prefix: str = "") -> models.Q:
+    """A Pair (reached through ``prefix``) formed on or before ``day`` and not dissolved by then."""
+    return models.Q(**{f"{prefix}formed_on__lte": day}) & (
+        models.Q(**{f"{prefix}dissolved_on__isnull": True})
+        | models.Q(**{f"{prefix}dissolved_on__gt": day})
+    )
+
+
+class PairMemberQuerySet(models.QuerySet):
+    def on(self, day: Any) -> PairMemberQuerySet:
+        """The memberships in force on ``day`` (a member who left that day no longer counts)."""
+        return self.filter(membership_on(day))
+
+    def current(self) -> PairMemberQuerySet:
+        return self.filter(left_on__isnull=True)
+
+
 class Pair(models.Model):
     """一组: the stewards who patrol their claimed alleys together (two by default)."""
 
@@ -125,6 +152,8 @@ class PairMember(models.Model):
     steward = models.ForeignKey(Steward, on_delete=models.CASCADE, related_name="memberships")
     joined_on = models.DateField(_("加入日期"))
     left_on = models.DateField(_("离开日期"), null=True, blank=True)
+
+    objects = PairMemberQuerySet.as_manager()
 
     class Meta:
         db_table = "patrols_pairmember"  # kept from before the move

@@ -12,8 +12,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 
+from geo.local_days import local_today
 from geo.models import Community
 from stewards import idcard
 from stewards.models import Pair, PairMember, ProgrammeSettings, Steward, StewardStatusChange
@@ -34,10 +34,6 @@ FORM_FIELDS = (
     "name", "phone", "gender", "birth_date", "ethnicity", "political_status", "education", "health",
     "employment", "employer", "address", "claimed_alleys", "work_history", "volunteer_history",
 )  # fmt: skip
-
-
-def local_today() -> dt.date:
-    return timezone.localdate()
 
 
 def register_steward(

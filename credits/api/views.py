@@ -37,6 +37,7 @@ from credits.models import (
 )
 from credits.quarterly import confirm_assessment, settings_for
 from credits.rules import PointsRules
+from geo.downloads import xlsx_download
 from geo.models import StreetOffice
 from stewards.models import Steward
 
@@ -421,9 +422,4 @@ def rules(request: Request) -> Response:
 def export_xlsx(request: Request) -> HttpResponse:
     office = _office(request, BOARD_ROLES)
     quarter = _quarter(request)
-    resp = HttpResponse(
-        quarter_workbook(office, quarter),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    resp["Content-Disposition"] = f'attachment; filename="credits-{office.code}-{quarter}.xlsx"'
-    return resp
+    return xlsx_download(quarter_workbook(office, quarter), f"credits-{office.code}-{quarter}")

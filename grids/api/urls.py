@@ -2,7 +2,6 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from grids.api import views
-from patrols.api import coverage_views
 
 router = DefaultRouter()
 router.register("communities", views.CommunityViewSet, basename="community")
@@ -12,18 +11,9 @@ router.register("changes", views.AssignmentChangeViewSet, basename="assignment-c
 urlpatterns = [
     path("assign/", views.assign_view, name="assign"),
     path("unassign/", views.unassign_view, name="unassign"),
-    # Planning coverage (share of length assigned) per street office ...
+    # Planning coverage (share of length assigned) per street office; walked coverage (share of
+    # length patrolled) is patrols.api.coverage_urls, mounted beside this module.
     path("coverage/<int:street_office>/", views.coverage_view, name="coverage"),
-    # ... and walked coverage (share of length patrolled) over a period.
-    path("coverage/", coverage_views.CoverageGeoJSON.as_view(), name="api-coverage"),
-    path(
-        "coverage/tiles/<int:z>/<int:x>/<int:y>.pbf",
-        coverage_views.CoverageTile.as_view(),
-        name="api-coverage-tile",
-    ),
-    path(
-        "coverage/summary/", coverage_views.CoverageSummary.as_view(), name="api-coverage-summary"
-    ),
     path("boards/<int:community>/", views.board_view, name="board-data"),
     *router.urls,
 ]

@@ -10,6 +10,7 @@ from rest_framework.decorators import action, api_view, permission_classes
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from geo.local_days import local_today
 from geo.models import Community, Grid, Segment, StreetOffice
 from geo.tenancy import (
     IsOfficeMember,
@@ -30,7 +31,6 @@ from grids.api.serializers import (
 )
 from grids.models import AssignmentChange, Claim
 from stewards.models import Pair
-from stewards.registry import local_today
 
 
 def _conflict(exc: assignment.DoubleClaim) -> Response:
@@ -88,9 +88,7 @@ class SegmentViewSet(TenantScopedViewSet, viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         day = _day(self.request)
-        holder = Claim.objects.filter(assignment.claims_on(day), segment_id=OuterRef("pk")).values(
-            "pair_id"
-        )[:1]
+        holder = Claim.objects.on(day).filter(segment_id=OuterRef("pk")).values("pair_id")[:1]
         qs = scope_queryset(Segment.objects.all(), self.request.user).annotate(
             current_pair=Subquery(holder)
         )
@@ -114,7 +112,7 @@ class ClaimViewSet(TenantScopedViewSet, viewsets.ReadOnlyModelViewSet):
             if value := self.request.query_params.get(key):
                 qs = qs.filter(**{key: value})
         if self.request.query_params.get("day"):
-            qs = qs.filter(assignment.claims_on(_day(self.request)))
+            qs = qs.on(_day(self.request))
         return qs
 
 

@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_gis.fields import GeometryField
 
+from geo.local_days import local_day_bounds
 from patrols.api.verdict_serializers import PairDayVerdictSerializer
 from patrols.evaluation import reevaluate_upload
 from patrols.ingest import IngestResult, TrackRejected, ingest_file, max_upload_bytes
@@ -23,7 +24,6 @@ from patrols.models import Track, TrackUpload
 from patrols.track_access import track_access_can_upload_for, track_access_visible_tracks
 from patrols.track_cleaning import describe_cleaning
 from patrols.track_formats import parse_column_mapping
-from patrols.tracks import local_day_bounds
 from stewards.models import Steward
 
 

@@ -117,7 +117,8 @@ class StewardViewSet(TenantScopedViewSet, viewsets.ModelViewSet):
 
 
 class PairViewSet(TenantScopedViewSet, viewsets.ModelViewSet):
-    """巡查组. Create with {name, stewards: [id, id], formed_on}; dissolve with POST …/dissolve/."""
+    """巡查组. Create with {name, stewards: [id, id], formed_on}; dissolving is grids.api.pair_views
+    (it ends the pair's claims too)."""
 
     serializer_class = PairSerializer
     queryset = Pair.objects.prefetch_related("members__steward")
@@ -152,18 +153,6 @@ class PairViewSet(TenantScopedViewSet, viewsets.ModelViewSet):
         require_write(self.request.user, serializer.instance.street_office_id)
         serializer.validated_data.pop("stewards", None)
         serializer.save()
-
-    @extend_schema(request=None, responses=PairSerializer)
-    @action(detail=True, methods=["post"])
-    def dissolve(self, request, pk=None):
-        """Dissolve the pair today and end its claims (both undoable only by forming/assigning again)."""
-        from grids.assignment import end_pair_claims
-
-        pair = self.get_object()
-        require_write(request.user, pair.street_office_id)
-        registry.dissolve_pair(pair)
-        end_pair_claims(pair, user=request.user)
-        return Response(self.get_serializer(pair).data)
 
 
 class ProgrammeSettingsViewSet(

@@ -24,11 +24,7 @@ def setup():
 
 
 def current(segs, day):
-    return dict(
-        Claim.objects.filter(assignment.claims_on(day), segment__in=segs).values_list(
-            "segment_id", "pair_id"
-        )
-    )
+    return dict(Claim.objects.on(day).filter(segment__in=segs).values_list("segment_id", "pair_id"))
 
 
 def test_the_database_rejects_two_pairs_on_one_segment_at_once(setup):

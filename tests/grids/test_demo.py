@@ -6,10 +6,9 @@ import pytest
 from django.core.management import call_command
 
 from demo.stewards import seed
-from grids.assignment import claims_on
+from geo.local_days import local_today
 from grids.models import Claim
 from stewards.models import Pair, Steward
-from stewards.registry import local_today
 from tests.grids import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -27,7 +26,7 @@ def test_seed_covers_most_segments_and_is_idempotent():
         Pair.objects.filter(community=c1).count() == 3
         and Pair.objects.filter(community=c2).count() == 2
     )
-    assigned = Claim.objects.filter(claims_on(local_today())).count()
+    assigned = Claim.objects.on(local_today()).count()
     assert assigned >= 0.8 * len(segs)
     again = seed(so)
     assert (again.stewards_created, again.pairs_created, again.claims_created) == (0, 0, 0)

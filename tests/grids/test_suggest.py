@@ -45,10 +45,10 @@ def test_applying_is_one_batch_that_can_be_undone(comm_with_pairs):
     comm, segs, _ = comm_with_pairs
     change = suggest.apply_suggestion(comm, suggest.suggest(comm, DAY), day=DAY)
     assert change.kind == AssignmentChange.Kind.SUGGEST
-    assert Claim.objects.filter(assignment.claims_on(DAY)).count() == len(segs)
+    assert Claim.objects.on(DAY).count() == len(segs)
     assert suggest.suggest(comm, DAY) == {p: [] for p in suggest.suggest(comm, DAY)}
     assignment.undo(change)
-    assert Claim.objects.filter(assignment.claims_on(DAY)).count() == 0
+    assert Claim.objects.on(DAY).count() == 0
 
 
 def test_the_suggest_endpoint_proposes_and_applies(comm_with_pairs):

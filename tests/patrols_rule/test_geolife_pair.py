@@ -14,10 +14,10 @@ import pytest
 import shapely
 
 from geo.importers.streets import prepare_segments
+from geo.local_days import local_day_bounds_epoch as local_day_bounds
 from patrols.pair_day import assess_pair_day
 from patrols.rule import Failure
 from patrols.rule_config import RuleParams
-from patrols.together import local_day_bounds
 from tests.conftest import shared_file
 
 from .geolife import read_user

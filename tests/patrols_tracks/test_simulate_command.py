@@ -9,10 +9,11 @@ import pytest
 from django.contrib.gis.geos import LineString
 from django.core.management import call_command
 
+from geo.local_days import local_day_bounds
 from geo.models import Segment
 from grids.models import Claim
 from patrols.models import Track, TrackUpload
-from patrols.tracks import load_points, local_day_bounds
+from patrols.tracks import load_points
 from tests.patrols_tracks import factories as f
 
 pytestmark = pytest.mark.django_db

@@ -10,10 +10,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
 from demo.simulate import SCENARIOS, gpx_bytes, simulate_pair_day
+from geo.local_days import local_day_bounds, local_days
 from geo.models import Membership
 from patrols.ingest import ingest_file
 from patrols.models import Track
-from patrols.tracks import load_points, local_day_bounds, local_days
+from patrols.tracks import load_points
 from tests.patrols_tracks import factories as f
 from tests.patrols_tracks.test_api_upload import LINES, gpx, walk
 
