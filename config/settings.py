@@ -140,7 +140,8 @@ ALLEY_IDCARD_KEY = os.environ.get("ALLEY_IDCARD_KEY", "")
 # Headless Chromium renders the board PNG/PDF downloads and drives the browser tests (Debian's package).
 CHROMIUM_PATH = os.environ.get("ALLEY_CHROMIUM", "/usr/bin/chromium")
 
-# Demo data shipped with the project, and the shared third-party data used by tests/benchmarks.
+# Demo data shipped with the project, and the licence-bound third-party data (GeoLife) some tests
+# read from outside the repository; the redistributable test data ships in tests/data.
 DEMO_DATA_DIR = BASE_DIR / "data" / "shapefiles"
 SHARED_DATA_DIR = Path(os.environ.get("ALLEY_SHARED_DATA", BASE_DIR.parent / "shared" / "data"))
 
