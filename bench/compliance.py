@@ -7,7 +7,7 @@ in tiles until every pair has ~1 km of alleys to claim, as numpy arrays (no inge
 
 * floor: the bare same-second distance over the same points (projection + interpolation-free
   hypot per second, numpy), the least any implementation must touch;
-* compute: every pair's verdict + coverage through `patrols.assessment.assess_on_segments`, the
+* compute: every pair's verdict + coverage through `patrols.pair_day.assess_on_segments`, the
   function the management command and the upload re-check use, single process and with workers;
 * with --db: the same office written to PostGIS (segments, pairs, claims) and
   `evaluate_street_office` run end to end with an in-memory points loader (the storage of
@@ -51,7 +51,9 @@ WALK_S = 7800  # 2 h 10 min
 
 def network(n_pairs: int) -> tuple[np.ndarray, np.ndarray]:
     """The Wudaokou walkable network, replicated in a grid of tiles until it holds n_pairs km."""
-    columns, _, _ = prepare_segments(settings.SHARED_DATA_DIR / "osm" / "wudaokou.osm")
+    # The whole OSM extract (104 km walkable), not the demo's streets clipped to its bounds (91 km):
+    # the figures in docs/design were measured on this network.
+    columns, _, _ = prepare_segments(settings.BASE_DIR / "tests" / "data" / "osm" / "wudaokou.osm")
     base = np.asarray(columns["geom"], dtype=object)
     proj = LocalProjection.around(*shapely.get_coordinates(base).T)
     base_len = shapely.length(proj.geometries(base)).sum()

@@ -139,14 +139,15 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {"StewardStatusEnum": "stewards.models.Steward.Status"},
 }
 
-# Key of the HMAC that stands in for stewards' ID-card numbers (patrols.idcard.digest); falls back to
+# Key of the HMAC that stands in for stewards' ID-card numbers (stewards.idcard.digest); falls back to
 # SECRET_KEY. Set it once and keep it: changing it breaks duplicate detection of earlier sign-ups.
 ALLEY_IDCARD_KEY = os.environ.get("ALLEY_IDCARD_KEY", "")
 
 # Headless Chromium renders the board PNG/PDF downloads and drives the browser tests (Debian's package).
 CHROMIUM_PATH = os.environ.get("ALLEY_CHROMIUM", "/usr/bin/chromium")
 
-# Demo data shipped with the project, and the shared third-party data used by tests/benchmarks.
+# Demo data shipped with the project, and the licence-bound third-party data (GeoLife) some tests
+# read from outside the repository; the redistributable test data ships in tests/data.
 DEMO_DATA_DIR = BASE_DIR / "data" / "shapefiles"
 SHARED_DATA_DIR = Path(os.environ.get("ALLEY_SHARED_DATA", BASE_DIR.parent / "shared" / "data"))
 

@@ -44,7 +44,7 @@ GRADE_LABELS = {EXCELLENT: "优秀", COMPETENT: "称职", INCOMPETENT: "不称�
 @dataclass(frozen=True)
 class StewardQuarterInputs:
     """Everything the assessment reads about one steward in one quarter (collected by
-    ``patrols.quarterly.collect_inputs``)."""
+    ``credits.quarterly.collect_inputs``)."""
 
     steward_id: int
     community_id: int

@@ -3,7 +3,7 @@
 ``collect_inputs`` is the ONE place that reads other apps' models (the patrol rule's
 ``PairDayVerdict`` and ``grids.SegmentCoverage``, hazard ``HazardReport``); it goes through a
 ``ServiceSources`` object so tests — and a branch where those apps are not merged yet — can inject
-the facts. Scoring is the pure ``patrols.grading.score_inputs``.
+the facts. Scoring is the pure ``credits.grading.score_inputs``.
 """
 
 from __future__ import annotations

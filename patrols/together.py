@@ -5,7 +5,7 @@ transverse Mercator centred on the data, then linearly interpolated onto a commo
 only across gaps up to `gap_tolerance_s`; longer gaps are "no data". From the grid we get, per
 second and member: position, smoothed speed and heading, walking or not, inside the claimed area
 or not; and per second for the group: together or not. `rule.verdict()` turns the counts into a
-verdict; `grids.coverage` turns the walking positions into walked shares of segments.
+verdict; `patrols.walked_coverage` turns the walking positions into walked shares of segments.
 """
 
 from __future__ import annotations

@@ -68,7 +68,7 @@ class Steward(models.Model):
         _("政治面貌"), max_length=20, choices=PoliticalStatus.choices, blank=True, default=""
     )
     education = models.CharField(_("文化程度"), max_length=20, blank=True, default="")
-    # Keyed HMAC of the ID-card number (patrols.idcard.digest): detects duplicates, reveals nothing.
+    # Keyed HMAC of the ID-card number (stewards.idcard.digest): detects duplicates, reveals nothing.
     # The number itself is never stored, shown or returned.
     id_card_digest = models.CharField(max_length=64, blank=True, default="", editable=False)
     health = models.CharField(_("健康状况"), max_length=50, blank=True, default="")

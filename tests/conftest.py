@@ -7,20 +7,36 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+# Third-party files shipped with the repository (sources and licences: tests/data/README.md).
+TEST_DATA: Path = Path(__file__).resolve().parent / "data"
+# Licence-bound data that may not be redistributed: only GeoLife, outside the repository.
 SHARED_DATA: Path = settings.SHARED_DATA_DIR
 
 
-def shared_file(*parts: str) -> Path:
-    """A file from ../shared/data, or a skip saying it is missing (CI always has it)."""
-    path = SHARED_DATA.joinpath(*parts)
+def data_file(*parts: str) -> Path:
+    """A file from tests/data. It ships with the repository: missing is a failure, not a skip."""
+    path = TEST_DATA.joinpath(*parts)
     if not path.exists():
-        pytest.skip(f"needs the shared third-party data at {path} (absent on this machine)")
+        pytest.fail(f"{path} is missing from the repository (see tests/data/README.md)")
+    return path
+
+
+def geolife_file(*parts: str) -> Path:
+    """A file or folder under gps/geolife of the shared data, or a skip saying why it is not here."""
+    path = SHARED_DATA.joinpath("gps", "geolife", *parts)
+    if not path.exists():
+        pytest.skip(
+            "needs the Microsoft Research GeoLife GPS logs, which are licence-bound (non-commercial "
+            "use only, not redistributable) and so not in the repository: put them at "
+            f"{SHARED_DATA / 'gps' / 'geolife'} or set ALLEY_SHARED_DATA to a folder holding "
+            "gps/geolife/ (see tests/data/README.md)"
+        )
     return path
 
 
 @pytest.fixture
 def wudaokou_osm() -> Path:
-    return shared_file("osm", "wudaokou.osm")
+    return data_file("osm", "wudaokou.osm")
 
 
 CHROMIUM = Path(settings.CHROMIUM_PATH)

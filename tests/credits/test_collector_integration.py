@@ -1,6 +1,6 @@
 """collect_inputs through DatabaseSources on the real models of the patrol rule (#5) and hazard
 reports (#6). Those modules are merged by the lead; until then this module skips, saying so.
-After the merge it runs unchanged (it uses only the fields listed in patrols/quarterly.py)."""
+After the merge it runs unchanged (it uses only the fields listed in credits/quarterly.py)."""
 
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ from geo.importers.areas import import_areas
 from geo.importers.reading import ImportFileError
 from geo.importers.streets import import_streets
 from geo.models import Community, Grid, Segment, StreetOffice
-from tests.conftest import shared_file
+from tests.conftest import data_file
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +25,7 @@ def _write(tmp_path: Path, name: str, rows: list[dict], crs: int = 4326) -> Path
 
 
 def test_real_subdistrict_boundaries_import_with_field_mapping():
-    path = shared_file("boundaries", "beijing-subdistricts", "dongcheng-all.geojson")
+    path = data_file("boundaries", "beijing-subdistricts", "dongcheng-all.geojson")
     fields = [c for c in pyogrio.read_info(path)["fields"]]
     name_field = next(f for f in fields if "name" in f.lower())
     code_field = next(

@@ -1,4 +1,4 @@
-"""The suggest split on the real Wudaokou OSM network (shared data): balanced, few pieces."""
+"""The suggest split on the real Wudaokou OSM network (tests/data): balanced, few pieces."""
 
 from __future__ import annotations
 

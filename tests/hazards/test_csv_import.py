@@ -4,7 +4,7 @@ import pytest
 
 from hazards.models import HazardEvent, HazardReport
 from hazards.open311.csv_import import BOSTON_311, detect_placeholders, import_csv
-from tests.conftest import shared_file
+from tests.conftest import data_file
 
 from .factories import make_office
 
@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_boston_csv_imports_81_and_flags_the_19_on_the_default_point():
-    path = shared_file("reports", "boston311-100.csv")
+    path = data_file("reports", "boston311-100.csv")
     office = make_office()
     res = import_csv(path, office, BOSTON_311)
     assert res.created == 81 and len(res.flagged) == 19 and res.skipped == []
@@ -34,7 +34,7 @@ def test_boston_csv_imports_81_and_flags_the_19_on_the_default_point():
 @pytest.mark.django_db(transaction=True)
 def test_dry_run_rolls_back_outside_a_test_transaction():
     office = make_office()
-    res = import_csv(shared_file("reports", "boston311-100.csv"), office, BOSTON_311, dry_run=True)
+    res = import_csv(data_file("reports", "boston311-100.csv"), office, BOSTON_311, dry_run=True)
     assert res.created == 81 and HazardReport.objects.count() == 0
 
 
@@ -51,7 +51,7 @@ def test_the_command_reports_counts_and_flagged_rows():
 
     office = make_office()
     out = StringIO()
-    path = shared_file("reports", "boston311-100.csv")
+    path = data_file("reports", "boston311-100.csv")
     call_command("import_311_csv", str(path), office=office.code, stdout=out)
     text = out.getvalue()
     assert "created 81, unchanged 0, flagged 19" in text

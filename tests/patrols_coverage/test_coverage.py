@@ -1,4 +1,4 @@
-"""Walked share of segments from walking tracks (grids.coverage), on the synthetic block.
+"""Walked share of segments from walking tracks (patrols.walked_coverage), on the synthetic block.
 
 N street ───────────────────────── (y = 240, not claimed)
 C ─────────── north alley ──────── D   (y = 200)
@@ -104,9 +104,9 @@ def test_samples_split_each_segment_into_pieces_that_sum_to_its_length():
 def test_points_along_lines_match_shapely_on_the_real_wudaokou_network():
     from geo.importers.streets import prepare_segments
     from patrols.walked_coverage import _points_along
-    from tests.conftest import shared_file
+    from tests.conftest import data_file
 
-    columns, _, _ = prepare_segments(shared_file("osm", "wudaokou.osm"))
+    columns, _, _ = prepare_segments(data_file("osm", "wudaokou.osm"))
     lines = np.asarray(columns["geom"], dtype=object)
     proj = LocalProjection.around(np.array([116.33]), np.array([40.0]))
     lines_m = proj.geometries(lines)

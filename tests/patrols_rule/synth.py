@@ -1,4 +1,4 @@
-"""A small track simulator for the rule tests (the fuller one is patrols/simulate.py, issue 4).
+"""A small track simulator for the rule tests (the fuller one is demo/simulate.py, issue 4).
 
 The test block near 五道口 (lon 116.310, lat 40.000), metres east/north of the origin O:
 

@@ -18,7 +18,7 @@ from geo.local_days import local_day_bounds_epoch as local_day_bounds
 from patrols.pair_day import assess_pair_day
 from patrols.rule import Failure
 from patrols.rule_config import RuleParams
-from tests.conftest import shared_file
+from tests.conftest import data_file, geolife_file
 
 from .geolife import read_user
 
@@ -30,8 +30,8 @@ R_EARTH = 6_371_008.8
 @pytest.fixture(scope="module")
 def pair():
     return {
-        3: read_user(shared_file("gps", "geolife", "003")),
-        4: read_user(shared_file("gps", "geolife", "004")),
+        3: read_user(geolife_file("003")),
+        4: read_user(geolife_file("004")),
     }
 
 
@@ -99,7 +99,7 @@ def walked_segments(reference, wudaokou_osm_module):
 
 @pytest.fixture(scope="module")
 def wudaokou_osm_module():
-    return shared_file("osm", "wudaokou.osm")
+    return data_file("osm", "wudaokou.osm")
 
 
 def test_the_independent_reference_matches_the_data_readme(reference):

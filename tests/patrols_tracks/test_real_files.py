@@ -1,4 +1,4 @@
-"""The real GPS files in shared/data/gps: counts, durations, lengths, speed flags, rejections."""
+"""Real GPS files (tests/data/gps, and GeoLife): counts, durations, lengths, speed flags, rejections."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 
 from patrols.ingest import TrackRejected, ingest_file
 from patrols.models import Track, TrackUpload
-from tests.conftest import shared_file
+from tests.conftest import data_file, geolife_file
 from tests.patrols_tracks import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -34,7 +34,7 @@ def summary(result):
 
 
 def test_car_trip_is_one_track_flagged_as_vehicle(world_steward) -> None:
-    res = ingest(shared_file("gps", "gpx", "gpxpy_around-visnjan-with-car.gpx"), world_steward)
+    res = ingest(data_file("gps", "gpx", "gpxpy_around-visnjan-with-car.gpx"), world_steward)
     tracks, points, length, span = summary(res)
     assert (len(tracks), points, span) == (1, 104, 514.0)
     assert length == pytest.approx(2736, rel=0.01)  # gpxpy length_2d
@@ -43,7 +43,7 @@ def test_car_trip_is_one_track_flagged_as_vehicle(world_steward) -> None:
 
 
 def test_run_is_flagged_above_walking_speed_and_duplicate_time_dropped(world_steward) -> None:
-    res = ingest(shared_file("gps", "gpx", "movingpandas_run.gpx"), world_steward)
+    res = ingest(data_file("gps", "gpx", "movingpandas_run.gpx"), world_steward)
     tracks, points, length, span = summary(res)
     assert (len(tracks), points, span) == (1, 205, 948.0)
     assert res.report["duplicate_times"] == 1 and res.report["points_in"] == 206
@@ -52,7 +52,7 @@ def test_run_is_flagged_above_walking_speed_and_duplicate_time_dropped(world_ste
 
 
 def test_hike_keeps_timed_segments_and_counts_untimed_route(world_steward) -> None:
-    res = ingest(shared_file("gps", "gpx", "gpxpy_korita-zbevnica.gpx"), world_steward)
+    res = ingest(data_file("gps", "gpx", "gpxpy_korita-zbevnica.gpx"), world_steward)
     tracks, points, length, span = summary(res)
     # 871 points: 358 are a planned route without times; 513 timed, 09:36:30 → 13:19:31. The
     # first fix stands 12 minutes before the next one: a lone point, dropped as zero-length.
@@ -66,7 +66,7 @@ def test_hike_keeps_timed_segments_and_counts_untimed_route(world_steward) -> No
 
 
 def test_walk_and_ride_keeps_eight_tracks_and_flags_the_ride(world_steward) -> None:
-    res = ingest(shared_file("gps", "gpx", "gpxpy_cerknicko-jezero.gpx"), world_steward)
+    res = ingest(data_file("gps", "gpx", "gpxpy_cerknicko-jezero.gpx"), world_steward)
     tracks, points, length, span = summary(res)
     assert points == 296 and span == 7190.0  # 14:23:59 → 16:23:49
     # gpxpy sums 4580 m; one ~190 m hop in a few seconds (> 50 m/s) is a GPS jump, not distance.
@@ -78,7 +78,7 @@ def test_walk_and_ride_keeps_eight_tracks_and_flags_the_ride(world_steward) -> N
 
 def test_1901_timestamps_are_rejected_with_the_point_and_nothing_stored(world_steward) -> None:
     with pytest.raises(TrackRejected) as exc:
-        ingest(shared_file("gps", "gpx", "gpxpy_Mojstrovka.gpx"), world_steward)
+        ingest(data_file("gps", "gpx", "gpxpy_Mojstrovka.gpx"), world_steward)
     assert exc.value.http_status == 400
     assert "第 1 个点" in exc.value.message and "1901-12-13T20:45:52Z" in exc.value.message
     assert "184" in exc.value.message
@@ -90,7 +90,7 @@ def _plt_rows(path: Path) -> int:
 
 
 def test_every_geolife_file_keeps_its_points(world_steward) -> None:
-    folder = shared_file("gps", "geolife")
+    folder = geolife_file()
     files = sorted(folder.glob("*/*.plt"))
     assert len(files) == 20
     for path in files:
@@ -110,7 +110,7 @@ def _spikes_dropped(r: dict) -> int:
 
 
 def test_geolife_walk_day_of_the_real_pair(world_steward) -> None:
-    res = ingest(shared_file("gps", "geolife", "003", "20081024020227.plt"), world_steward)
+    res = ingest(geolife_file("003", "20081024020227.plt"), world_steward)
     tracks, points, length, span = summary(res)
     assert tracks[0].started_at.isoformat() == "2008-10-24T02:02:27+00:00"
     assert (

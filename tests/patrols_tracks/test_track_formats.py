@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from patrols import track_formats as tf
-from tests.conftest import shared_file
+from tests.conftest import data_file
 
 GPX_FILES = [
     "gpxpy_Mojstrovka.gpx",
@@ -40,7 +40,7 @@ def same(a: tf.RawPoints, b: tf.RawPoints) -> bool:
 
 @pytest.mark.parametrize("name", GPX_FILES)
 def test_fast_and_tree_paths_agree_on_real_files(name: str) -> None:
-    fast, tree = both(shared_file("gps", "gpx", name).read_bytes())
+    fast, tree = both(data_file("gps", "gpx", name).read_bytes())
     assert fast.size > 0 and same(fast, tree)
 
 
@@ -166,7 +166,7 @@ def test_a_bad_number_in_the_fast_path_names_the_point() -> None:
 @pytest.mark.parametrize("name", GPX_FILES)
 def test_every_real_gpx_reads_exactly_as_gpxpy_reads_it(name: str) -> None:
     """gpxpy (the well-kept reference parser) as an independent oracle, point by point."""
-    data = shared_file("gps", "gpx", name).read_bytes()
+    data = data_file("gps", "gpx", name).read_bytes()
     ours = tf.read_points(io.BytesIO(data), tf.TrackFormat.GPX)
     ref = gpxpy.parse(data.decode("utf-8"))
     points = [

@@ -12,7 +12,9 @@ class Command(BaseCommand):
     help = "从 OSM 数据生成演示街道（街巷、社区、网格），写入 data/shapefiles/wudaokou.gpkg。"
 
     def add_arguments(self, parser):
-        parser.add_argument("--osm", default=str(settings.SHARED_DATA_DIR / "osm" / "wudaokou.osm"))
+        parser.add_argument(
+            "--osm", default=str(settings.BASE_DIR / "tests" / "data" / "osm" / "wudaokou.osm")
+        )
         parser.add_argument("--out", default=str(settings.DEMO_DATA_DIR / "wudaokou.gpkg"))
 
     def handle(self, *args, **o):
