@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
 import folium
 from django.contrib.gis.db.models.functions import AsGeoJSON
 from django.utils.translation import gettext as _
 
+from geo.geojson import rows_collection
 from geo.maps import add_office_outline, base_map
 from geo.models import StreetOffice
 
@@ -47,15 +46,6 @@ ROAD_LABELS = {
 }
 
 
-def _feature_collection(rows) -> dict:
-    return {
-        "type": "FeatureCollection",
-        "features": [
-            {"type": "Feature", "geometry": json.loads(r.pop("gj")), "properties": r} for r in rows
-        ],
-    }
-
-
 def district_map(office: StreetOffice) -> folium.Map:
     fmap = base_map(office.geom.extent)
     add_office_outline(fmap, office)
@@ -71,7 +61,7 @@ def district_map(office: StreetOffice) -> folium.Map:
     for c in communities:
         c["colour"] = colour[c["id"]]
     folium.GeoJson(
-        _feature_collection(communities),
+        rows_collection(communities),
         name=_("社区"),
         style_function=lambda f: {
             "color": f["properties"]["colour"],
@@ -85,7 +75,7 @@ def district_map(office: StreetOffice) -> folium.Map:
         office.grids.annotate(gj=AsGeoJSON("geom", precision=6)).values("name", "code", "gj")
     )
     folium.GeoJson(
-        _feature_collection(grids),
+        rows_collection(grids),
         name=_("网格"),
         show=False,
         style_function=lambda f: {"color": "#555", "weight": 1, "dashArray": "3 3", "fill": False},
@@ -101,7 +91,7 @@ def district_map(office: StreetOffice) -> folium.Map:
         s["length_m"] = round(s["length_m"], 1)
         s["name"] = s["name"] or _("无名街巷")
     folium.GeoJson(
-        _feature_collection(segments),
+        rows_collection(segments),
         name=_("街巷段"),
         style_function=lambda f: {
             "color": ROAD_STYLE.get(f["properties"]["road_class"], ("#444", 2))[0],

@@ -7,7 +7,6 @@ names, and the alleys. ID numbers are never read here (the query does not even s
 from __future__ import annotations
 
 import datetime as dt
-import json
 import subprocess
 import tempfile
 from pathlib import Path
@@ -17,6 +16,7 @@ from django.conf import settings
 from django.contrib.gis.db.models.functions import AsGeoJSON
 from django.contrib.staticfiles import finders
 
+from geo.geojson import feature, feature_collection
 from geo.local_days import local_today
 from geo.models import Community, Grid, Segment
 from grids.models import Claim
@@ -90,16 +90,15 @@ def board_data(
             if s["grid__name"]:
                 grid_names[pid].add(s["grid__name"])
         features.append(
-            {
-                "type": "Feature",
-                "geometry": json.loads(s["gj"]),
-                "properties": {
+            feature(
+                s["gj"],
+                {
                     "id": s["id"],
                     "name": s["name"],
                     "pair": pid,
                     "colour": legend[pid]["colour"] if pid else None,
                 },
-            }
+            )
         )
     for pid, entry in legend.items():
         entry["grids"] = sorted(grid_names[pid])
@@ -111,7 +110,7 @@ def board_data(
         "grid": grid.name if grid else None,
         "day": day.isoformat(),
         "legend": list(legend.values()),
-        "features": {"type": "FeatureCollection", "features": features},
+        "features": feature_collection(features),
     }
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 from django.utils.translation import gettext as _
 
+from geo.geojson import feature, feature_collection
 from geo.local_days import local_today
 from geo.models import Segment
 from grids.models import Claim
@@ -119,7 +120,6 @@ def coverage(street_office_id: int, day: dt.date | None = None) -> dict[str, Any
 
 def coverage_features(street_office_id: int, day: dt.date | None = None) -> dict[str, Any]:
     """GeoJSON of the office's segments with their planning status, for the coverage map."""
-    import json
 
     from django.contrib.gis.db.models.functions import AsGeoJSON
 
@@ -145,15 +145,14 @@ def coverage_features(street_office_id: int, day: dt.date | None = None) -> dict
         else:
             state = "assigned"
         features.append(
-            {
-                "type": "Feature",
-                "geometry": json.loads(s["gj"]),
-                "properties": {
+            feature(
+                s["gj"],
+                {
                     "id": s["id"],
                     "name": s["name"],
                     "state": state,
                     "pair": pair["name"] if pair else "",
                 },
-            }
+            )
         )
-    return {"type": "FeatureCollection", "features": features}
+    return feature_collection(features)

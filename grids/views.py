@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from geo.downloads import download
+from geo.geojson import feature_collection
 from geo.maps import base_map, render_map_page
 from geo.models import Community, Grid, StreetOffice
 from geo.tenancy import WRITE_ROLES, offices_for
@@ -61,10 +62,7 @@ def coverage_page(request: HttpRequest, street_office: int) -> HttpResponse:
     }  # fmt: skip
     fc = planning.coverage_features(office.pk)
     for state, (colour, weight) in styles.items():
-        subset = {
-            "type": "FeatureCollection",
-            "features": [x for x in fc["features"] if x["properties"]["state"] == state],
-        }
+        subset = feature_collection(x for x in fc["features"] if x["properties"]["state"] == state)
         if subset["features"]:
             folium.GeoJson(
                 subset, name=str(STATE_LABELS[state]),

@@ -20,6 +20,7 @@ import libpysal
 import numpy as np
 from django.utils.translation import gettext as _
 
+from geo.geojson import feature, feature_collection
 from geo.models import StreetOffice
 from hazards.queries import hex_counts
 
@@ -54,19 +55,14 @@ class HotspotResult:
         feats = []
         for k, geom in enumerate(self.hexagons):
             cls = "hot" if self.hot[k] else "cold" if self.cold[k] else "ns"
-            feats.append(
-                {
-                    "type": "Feature",
-                    "geometry": geom,
-                    "properties": {
-                        "count": int(self.counts[k]),
-                        "z": round(float(self.z[k]), 3),
-                        "p_sim": float(self.p_sim[k]),
-                        "class": cls,
-                    },
-                }
-            )
-        return {"type": "FeatureCollection", "features": feats}
+            props = {
+                "count": int(self.counts[k]),
+                "z": round(float(self.z[k]), 3),
+                "p_sim": float(self.p_sim[k]),
+                "class": cls,
+            }
+            feats.append(feature(geom, props))
+        return feature_collection(feats)
 
 
 def utm_srid(lon: float, lat: float) -> int:

@@ -6,6 +6,7 @@ import folium
 from django.utils.translation import gettext as _
 from folium.plugins import HeatMap
 
+from geo.geojson import feature, feature_collection
 from geo.maps import _static, add_office_outline, base_map
 from geo.models import StreetOffice
 from hazards.models import HazardReport
@@ -42,22 +43,21 @@ def hazard_map(
             ),
         ).add_to(fmap)
     features = [
-        {
-            "type": "Feature",
-            "geometry": {"type": "Point", "coordinates": [r.location.x, r.location.y]},
-            "properties": {
+        feature(
+            {"type": "Point", "coordinates": [r.location.x, r.location.y]},
+            {
                 "id": r.pk,
                 "title": f"#{r.pk} {r.category.name}",
                 "status": r.get_status_display(),
                 "description": r.description[:80],
             },
-        }
+        )
         for r in reports
         if r.location
     ]
     if features:
         folium.GeoJson(
-            {"type": "FeatureCollection", "features": features},
+            feature_collection(features),
             name=_("上报"),
             marker=folium.CircleMarker(radius=5, color="#6a1b9a", fill=True, fill_opacity=0.9),
             popup=folium.GeoJsonPopup(fields=["title", "status", "description"], labels=False),

@@ -7,7 +7,6 @@ grid worker none (the page then says so); claims, coverage and the verdict are n
 
 from __future__ import annotations
 
-import json
 from datetime import date
 
 import folium
@@ -20,6 +19,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
 from geo.access import SUPERVISING_ROLES
+from geo.geojson import feature, feature_collection
 from geo.local_days import local_day_bounds
 from geo.maps import base_map, render_map_page
 from geo.models import Segment
@@ -97,19 +97,15 @@ def pair_day_map(request: HttpRequest, pair_id: int, day: str) -> HttpResponse:
 
     claimed = folium.FeatureGroup(name=_("认领街巷"))
     features = [
-        {
-            "type": "Feature",
-            "geometry": json.loads(s.geom.geojson),
-            "properties": {
-                "name": s.name or _("无名街巷"),
-                "walked": round(100 * walked.get(s.id, 0.0)),
-            },
-        }
+        feature(
+            s.geom.geojson,
+            {"name": s.name or _("无名街巷"), "walked": round(100 * walked.get(s.id, 0.0))},
+        )
         for s in segments
     ]
     if features:
         folium.GeoJson(
-            {"type": "FeatureCollection", "features": features},
+            feature_collection(features),
             style_function=lambda f: {
                 "color": WALKED_COLOUR if f["properties"]["walked"] >= 50 else UNWALKED_COLOUR,
                 "weight": 6,
