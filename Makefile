@@ -36,6 +36,7 @@ format:
 	.venv/bin/ruff check --fix . && .venv/bin/ruff format .
 
 bench: db
+	$(PY) manage.py migrate --noinput -v0
 	$(PY) -m bench.ingest
 	$(PY) -m bench.track_store
 	$(PY) -m bench.compliance
