@@ -283,98 +283,127 @@ def inside_mask(
     return inside
 
 
-def measure_pair_day(
+def _near_day(
     tracks: Mapping[int, TrackArrays],
-    claimed_lines: Sequence[shapely.Geometry] | np.ndarray,
-    day: date,
-    params: RuleParams = DEFAULT_PARAMS,
-    *,
-    projection: LocalProjection | None = None,
-    claimed_projected: np.ndarray | None = None,
-) -> PairDayMeasurement:
-    """Measure one pair (members' tracks keyed by steward id) on one local day.
+    member_ids: list[int],
+    day_start: float,
+    day_end: float,
+    gap_tolerance_s: float,
+    margin: float,
+) -> list[TrackArrays]:
+    """Each member's fixes near the local day, as float arrays.
 
-    `claimed_lines` are the pair's claimed segments in lon/lat; pass `claimed_projected` (in the
-    same `projection`) instead when the caller has them already (district runs).
+    Near = within a bridged gap plus the speed window (`margin`), so the day's first and last
+    seconds are interpolated and their speeds measured with the neighbouring day's fixes.
     """
-    member_ids = list(tracks)
-    step = params.grid_step_s
-    day_start, day_end = local_day_bounds_epoch(day, params.timezone)
-    h = max(1, int(round(params.speed_window_s / (2 * step))))
-    margin = (h + 1) * step
-
-    cleaned: list[TrackArrays] = []
+    near_day: list[TrackArrays] = []
     for sid in member_ids:
         t, lon, lat = tracks[sid]
         t = np.asarray(t, dtype=float)
-        near = (t >= day_start - params.gap_tolerance_s - margin) & (
-            t < day_end + params.gap_tolerance_s + margin
+        near = (t >= day_start - gap_tolerance_s - margin) & (
+            t < day_end + gap_tolerance_s + margin
         )
-        cleaned.append(
+        near_day.append(
             (t[near], np.asarray(lon, dtype=float)[near], np.asarray(lat, dtype=float)[near])
         )
+    return near_day
 
-    if projection is None:
-        lons = np.concatenate([c[1] for c in cleaned] + [np.zeros(0)])
-        lats = np.concatenate([c[2] for c in cleaned] + [np.zeros(0)])
-        if len(lons) == 0 and len(claimed_lines):
-            b = shapely.total_bounds(np.asarray(claimed_lines, dtype=object))
-            lons, lats = np.array([(b[0] + b[2]) / 2]), np.array([(b[1] + b[3]) / 2])
-        projection = (
-            LocalProjection.around(lons, lats) if len(lons) else LocalProjection(116.4, 39.9)
-        )
-    if claimed_projected is None:
-        claimed_projected = (
-            projection.geometries(claimed_lines)
-            if len(claimed_lines)
-            else np.empty(0, dtype=object)
-        )
-    claimed_length = (
-        float(shapely.length(claimed_projected).sum()) if len(claimed_projected) else 0.0
-    )
-    area = claimed_area(claimed_projected, params.inside_m)
 
-    # The common grid: integer multiples of the step inside the local day, over the union of data.
-    spans = [(c[0][0], c[0][-1]) for c in cleaned if len(c[0])]
-    empty = PairDayMeasurement(
-        day=day,
-        member_ids=member_ids,
-        group_size=params.group_size,
-        step_s=step,
-        seconds_with_data=[0] * len(member_ids),
-        seconds_inside_walking=[0] * len(member_ids),
-        slot_seconds=[0] * len(params.time_slots),
-        claimed_length_m=claimed_length,
-    )
+def _projection_for(
+    near_day: list[TrackArrays], claimed_lines: Sequence[shapely.Geometry] | np.ndarray
+) -> LocalProjection:
+    """Centred on the day's fixes; on the claimed lines without fixes; else on Beijing."""
+    lons = np.concatenate([c[1] for c in near_day] + [np.zeros(0)])
+    lats = np.concatenate([c[2] for c in near_day] + [np.zeros(0)])
+    if len(lons) == 0 and len(claimed_lines):
+        b = shapely.total_bounds(np.asarray(claimed_lines, dtype=object))
+        lons, lats = np.array([(b[0] + b[2]) / 2]), np.array([(b[1] + b[3]) / 2])
+    return LocalProjection.around(lons, lats) if len(lons) else LocalProjection(116.4, 39.9)
+
+
+def _project_claim(
+    projection: LocalProjection, claimed_lines: Sequence[shapely.Geometry] | np.ndarray
+) -> np.ndarray:
+    """The claimed lines in the projection's metres (an empty object array for no claim)."""
+    if len(claimed_lines):
+        return projection.geometries(claimed_lines)
+    return np.empty(0, dtype=object)
+
+
+@dataclass
+class _DayGrid:
+    """The common time grid of a pair-day.
+
+    `ext` is the grid extended by h steps either side so speeds at the day's edges see the
+    neighbouring day's data; `core` cuts `grid` out of it; `in_day` marks the local day.
+    """
+
+    ext: np.ndarray
+    core: slice
+    grid: np.ndarray
+    in_day: np.ndarray
+
+
+def _day_grid(
+    near_day: list[TrackArrays], day_start: float, day_end: float, step: int, h: int
+) -> _DayGrid | None:
+    """Integer multiples of the step inside the local day, over the union of the members' data.
+
+    None when no member has data that day.
+    """
+    spans = [(c[0][0], c[0][-1]) for c in near_day if len(c[0])]
     if not spans:
-        return empty
+        return None
     lo = max(day_start, min(s[0] for s in spans))
     hi = min(day_end, max(s[1] for s in spans) + step)
     lo = np.ceil(lo / step) * step
     if hi <= lo:
-        return empty
-    # Extend by the speed window so speeds at the day's edges see the neighbouring day's data.
+        return None
     ext = np.arange(lo - h * step, hi + h * step, step, dtype=float)
     core = slice(h, len(ext) - h)
     grid = ext[core]
-    in_day = (grid >= day_start) & (grid < day_end)
+    return _DayGrid(ext, core, grid, (grid >= day_start) & (grid < day_end))
 
-    series: list[MemberSeries] = []
-    for sid, (t, lon, lat) in zip(member_ids, cleaned, strict=True):
-        x, y = projection.forward(lon, lat)
-        t, x, y = _clean(t, x, y)
-        xg, yg, valid = resample(t, x, y, ext, params.gap_tolerance_s)
-        vx, vy, speed = velocity(xg, yg, valid, params.speed_window_s, step)
-        xg, yg, valid = xg[core], yg[core], valid[core] & in_day
-        vx, vy, speed = vx[core], vy[core], speed[core]
-        with np.errstate(invalid="ignore"):
-            slow = valid & (speed < params.walk_speed_min)
-            walk = valid & (speed >= params.walk_speed_min) & (speed <= params.walk_speed_max)
-        walk = _forgive_short_stops(walk, slow, int(params.stop_tolerance_s // step))
-        inside = inside_mask(xg, yg, valid, area)
-        series.append(MemberSeries(sid, xg, yg, valid, vx, vy, speed, walk, inside))
 
-    n = len(grid)
+def _member_series(
+    sid: int,
+    track: TrackArrays,
+    projection: LocalProjection,
+    day_grid: _DayGrid,
+    area: shapely.Geometry | None,
+    params: RuleParams,
+) -> MemberSeries:
+    """One member on the grid: position, velocity, walking (short stops forgiven), inside."""
+    step = params.grid_step_s
+    t, lon, lat = track
+    x, y = projection.forward(lon, lat)
+    t, x, y = _clean(t, x, y)
+    xg, yg, valid = resample(t, x, y, day_grid.ext, params.gap_tolerance_s)
+    vx, vy, speed = velocity(xg, yg, valid, params.speed_window_s, step)
+    core = day_grid.core
+    xg, yg, valid = xg[core], yg[core], valid[core] & day_grid.in_day
+    vx, vy, speed = vx[core], vy[core], speed[core]
+    with np.errstate(invalid="ignore"):
+        slow = valid & (speed < params.walk_speed_min)
+        walk = valid & (speed >= params.walk_speed_min) & (speed <= params.walk_speed_max)
+    walk = _forgive_short_stops(walk, slow, int(params.stop_tolerance_s // step))
+    inside = inside_mask(xg, yg, valid, area)
+    return MemberSeries(sid, xg, yg, valid, vx, vy, speed, walk, inside)
+
+
+@dataclass
+class _GroupMasks:
+    """Per grid second: some k members together, and also all walking / inside / both."""
+
+    together: np.ndarray
+    together_walking: np.ndarray
+    together_inside: np.ndarray
+    qualifying: np.ndarray
+
+
+def _group_masks(series: list[MemberSeries], n: int, params: RuleParams) -> _GroupMasks:
+    """A second counts when any `group_size` of the members with data are pairwise within
+    `together_m` (for one-person groups: has data), OR-ed over every such combination."""
     together = np.zeros(n, dtype=bool)
     qualifying = np.zeros(n, dtype=bool)
     together_walking = np.zeros(n, dtype=bool)
@@ -399,8 +428,33 @@ def measure_pair_day(
             together_walking |= tog & walk_all
             together_inside |= tog & inside_all
             qualifying |= tog & inside_all & walk_all
+    return _GroupMasks(together, together_walking, together_inside, qualifying)
 
-    m = empty
+
+def _slot_seconds(
+    qualifying: np.ndarray, grid: np.ndarray, day: date, params: RuleParams
+) -> list[int]:
+    """Qualifying seconds inside each required time slot of the local day."""
+    slot_seconds = []
+    for slot_start, slot_end in params.slots:
+        zone = ZoneInfo(params.timezone)
+        a = datetime.combine(day, slot_start, tzinfo=zone).timestamp()
+        b = datetime.combine(day, slot_end, tzinfo=zone).timestamp()
+        slot_seconds.append(int((qualifying & (grid >= a) & (grid < b)).sum()) * params.grid_step_s)
+    return slot_seconds
+
+
+def _record(
+    m: PairDayMeasurement,
+    grid: np.ndarray,
+    series: list[MemberSeries],
+    masks: _GroupMasks,
+    day: date,
+    params: RuleParams,
+) -> PairDayMeasurement:
+    """Fill `m` with the second counts, longest runs, first/last qualifying second and slots."""
+    step = params.grid_step_s
+    together, qualifying = masks.together, masks.qualifying
     m.grid = grid
     m.members = series
     m.together = together
@@ -408,8 +462,8 @@ def measure_pair_day(
     m.seconds_with_data = [int(s.valid.sum()) * step for s in series]
     m.seconds_inside_walking = [int((s.inside & s.walking).sum()) * step for s in series]
     m.seconds_together = int(together.sum()) * step
-    m.seconds_together_walking = int(together_walking.sum()) * step
-    m.seconds_together_inside = int(together_inside.sum()) * step
+    m.seconds_together_walking = int(masks.together_walking.sum()) * step
+    m.seconds_together_inside = int(masks.together_inside.sum()) * step
     m.seconds_qualifying = int(qualifying.sum()) * step
     run, start = _longest(together, grid)
     m.longest_together_s, m.longest_together_start = run * step, start
@@ -418,11 +472,56 @@ def measure_pair_day(
     if qualifying.any():
         q = np.flatnonzero(qualifying)
         m.first_qualifying, m.last_qualifying = float(grid[q[0]]), float(grid[q[-1]])
-    slot_seconds = []
-    for slot_start, slot_end in params.slots:
-        zone = ZoneInfo(params.timezone)
-        a = datetime.combine(day, slot_start, tzinfo=zone).timestamp()
-        b = datetime.combine(day, slot_end, tzinfo=zone).timestamp()
-        slot_seconds.append(int((qualifying & (grid >= a) & (grid < b)).sum()) * step)
-    m.slot_seconds = slot_seconds
+    m.slot_seconds = _slot_seconds(qualifying, grid, day, params)
     return m
+
+
+def measure_pair_day(
+    tracks: Mapping[int, TrackArrays],
+    claimed_lines: Sequence[shapely.Geometry] | np.ndarray,
+    day: date,
+    params: RuleParams = DEFAULT_PARAMS,
+    *,
+    projection: LocalProjection | None = None,
+    claimed_projected: np.ndarray | None = None,
+) -> PairDayMeasurement:
+    """Measure one pair (members' tracks keyed by steward id) on one local day.
+
+    `claimed_lines` are the pair's claimed segments in lon/lat; pass `claimed_projected` (in the
+    same `projection`) instead when the caller has them already (district runs).
+    """
+    member_ids = list(tracks)
+    step = params.grid_step_s
+    day_start, day_end = local_day_bounds_epoch(day, params.timezone)
+    h = max(1, int(round(params.speed_window_s / (2 * step))))
+    margin = (h + 1) * step
+    near_day = _near_day(tracks, member_ids, day_start, day_end, params.gap_tolerance_s, margin)
+
+    if projection is None:
+        projection = _projection_for(near_day, claimed_lines)
+    if claimed_projected is None:
+        claimed_projected = _project_claim(projection, claimed_lines)
+    claimed_length = (
+        float(shapely.length(claimed_projected).sum()) if len(claimed_projected) else 0.0
+    )
+    area = claimed_area(claimed_projected, params.inside_m)
+
+    m = PairDayMeasurement(
+        day=day,
+        member_ids=member_ids,
+        group_size=params.group_size,
+        step_s=step,
+        seconds_with_data=[0] * len(member_ids),
+        seconds_inside_walking=[0] * len(member_ids),
+        slot_seconds=[0] * len(params.time_slots),
+        claimed_length_m=claimed_length,
+    )
+    day_grid = _day_grid(near_day, day_start, day_end, step, h)
+    if day_grid is None:
+        return m
+    series = [
+        _member_series(sid, track, projection, day_grid, area, params)
+        for sid, track in zip(member_ids, near_day, strict=True)
+    ]
+    masks = _group_masks(series, len(day_grid.grid), params)
+    return _record(m, day_grid.grid, series, masks, day, params)
