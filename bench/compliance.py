@@ -39,9 +39,9 @@ from django.conf import settings  # noqa: E402
 
 from geo.importers.streets import prepare_segments  # noqa: E402
 from geo.local_days import local_day_bounds_epoch as local_day_bounds  # noqa: E402
+from geo.local_projection import LocalProjection  # noqa: E402
 from patrols.pair_day import SegmentSet, assess_on_segments  # noqa: E402
 from patrols.rule_config import RuleParams  # noqa: E402
-from patrols.together import LocalProjection  # noqa: E402
 
 DAY = date(2024, 5, 14)
 PARAMS = RuleParams()

@@ -133,21 +133,12 @@ def _dec(x: float) -> Decimal:
     return Decimal(repr(round(x, 6)))
 
 
-def score_inputs(inputs: StewardQuarterInputs, params: AssessmentParams) -> AssessmentResult:
-    """Score and grade one steward's quarter, with reasons a planner can read out."""
-    reasons: list[dict[str, Any]] = []
-    if inputs.eligible_days < params.min_eligible_days:
-        reasons.append(
-            {
-                "code": "insufficient_data",
-                "text": f"数据不足，不评定：本季度仅 {inputs.eligible_days} 个有效巡查日，"
-                f"少于 {params.min_eligible_days} 日",
-            }
-        )
-        return AssessmentResult(inputs.steward_id, None, None, reasons, {})
+# part key -> (value 0..1 or None without data, weight, label for the reasons)
+Parts = dict[str, tuple[Decimal | None, int, str]]
 
-    compliance = Decimal(inputs.compliant_days) / Decimal(inputs.eligible_days)
-    parts: dict[str, tuple[Decimal | None, int, str]] = {
+
+def _parts(inputs: StewardQuarterInputs, params: AssessmentParams, compliance: Decimal) -> Parts:
+    return {
         "compliance": (compliance, params.weight_compliance, "巡查达标率"),
         "coverage": (
             None
@@ -169,15 +160,10 @@ def score_inputs(inputs: StewardQuarterInputs, params: AssessmentParams) -> Asse
             "群众满意度",
         ),
     }
-    total_w = sum(w for value, w, _label in parts.values() if value is not None)
-    if total_w == 0:
-        reasons.append({"code": "no_weighted_data", "text": "数据不足，不评定：所有计分项均无数据"})
-        return AssessmentResult(inputs.steward_id, None, None, reasons, {})
-    weighted = sum(value * w for value, w, _label in parts.values() if value is not None)
-    score = (Decimal(100) * weighted / Decimal(total_w)).quantize(
-        ONE_DECIMAL, rounding=ROUND_HALF_UP
-    )
 
+
+def _part_reasons(parts: Parts) -> list[dict[str, Any]]:
+    reasons: list[dict[str, Any]] = []
     for key, (value, w, label) in parts.items():
         if value is None:
             reasons.append(
@@ -193,7 +179,14 @@ def score_inputs(inputs: StewardQuarterInputs, params: AssessmentParams) -> Asse
                     "weight": w,
                 }
             )
+    return reasons
 
+
+def _grade(
+    score: Decimal, compliance: Decimal, inputs: StewardQuarterInputs, params: AssessmentParams
+) -> tuple[str, list[dict[str, Any]]]:
+    """The grade and its reasons: too few compliant days fail whatever the score."""
+    reasons: list[dict[str, Any]] = []
     if compliance < _dec(params.min_compliance_rate):
         grade = INCOMPETENT
         reasons.append(
@@ -216,6 +209,36 @@ def score_inputs(inputs: StewardQuarterInputs, params: AssessmentParams) -> Asse
             f"{GRADE_LABELS[grade]}",
         }
     )
+    return grade, reasons
+
+
+def score_inputs(inputs: StewardQuarterInputs, params: AssessmentParams) -> AssessmentResult:
+    """Score and grade one steward's quarter, with reasons a planner can read out."""
+    reasons: list[dict[str, Any]] = []
+    if inputs.eligible_days < params.min_eligible_days:
+        reasons.append(
+            {
+                "code": "insufficient_data",
+                "text": f"数据不足，不评定：本季度仅 {inputs.eligible_days} 个有效巡查日，"
+                f"少于 {params.min_eligible_days} 日",
+            }
+        )
+        return AssessmentResult(inputs.steward_id, None, None, reasons, {})
+
+    compliance = Decimal(inputs.compliant_days) / Decimal(inputs.eligible_days)
+    parts = _parts(inputs, params, compliance)
+    total_w = sum(w for value, w, _label in parts.values() if value is not None)
+    if total_w == 0:
+        reasons.append({"code": "no_weighted_data", "text": "数据不足，不评定：所有计分项均无数据"})
+        return AssessmentResult(inputs.steward_id, None, None, reasons, {})
+    weighted = sum(value * w for value, w, _label in parts.values() if value is not None)
+    score = (Decimal(100) * weighted / Decimal(total_w)).quantize(
+        ONE_DECIMAL, rounding=ROUND_HALF_UP
+    )
+
+    reasons += _part_reasons(parts)
+    grade, grade_reasons = _grade(score, compliance, inputs, params)
+    reasons += grade_reasons
     shown = {
         k: (None if v is None else str(v.quantize(Decimal("0.0001"))))
         for k, (v, _w, _l) in parts.items()

@@ -19,12 +19,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from geo.local_days import local_day_bounds_epoch, local_days_epoch
+from geo.local_projection import LocalProjection
 from grids.models import Claim
 from patrols import coverage_queries as grid_queries
 from patrols.models import PairDayVerdict, RuleSettings, SegmentCoverage
 from patrols.pair_day import SegmentSet, assess_on_segments
 from patrols.rule_config import RuleParams
-from patrols.together import LocalProjection, TrackArrays
+from patrols.track_series import TrackArrays
 from stewards.models import Pair, PairMember, Steward, pair_exists_on
 
 PointsLoader = Callable[[Sequence[int], datetime, datetime], dict[int, TrackArrays]]

@@ -145,6 +145,59 @@ def _copy_tracks(tracks: list[CleanTrack], upload: TrackUpload, source_crs: str)
             )
 
 
+def _source_crs(crs: str) -> CRS:
+    try:
+        return CRS(crs or CRS.WGS84)
+    except ValueError:
+        raise TrackRejected(
+            _("未知坐标系“%(crs)s”：可选 wgs84、gcj02（高德/腾讯/微信）、bd09（百度）。")
+            % {"crs": crs},
+            code="unknown_crs",
+        ) from None
+
+
+def _track_format(fmt: str | None, filename: str, head: bytes) -> TrackFormat:
+    """The declared format, else the one detected from the file's first bytes and name."""
+    if not fmt:
+        return detect_format(filename, head)
+    try:
+        return TrackFormat(fmt)
+    except ValueError:
+        raise TrackRejected(
+            _("不支持的格式“%(fmt)s”：可选 gpx、kml、geojson、csv、plt。") % {"fmt": fmt},
+            415,
+            code="unknown_format",
+        ) from None
+
+
+def _store(
+    upload: TrackUpload, fileobj: IO[bytes], tracks: list[CleanTrack], report_dict: dict
+) -> IngestResult:
+    """Save the original and COPY the tracks in one transaction; on failure delete the original."""
+    fileobj.seek(0)
+    stored_name = None
+    # Before the upload's transaction, so a new month's partition (a brief lock on the parent
+    # table) is committed on its own instead of being held for the whole write.
+    ensure_partitions(_started_at(tr) for tr in tracks)
+    try:
+        with transaction.atomic():
+            upload.file.save(upload.sha256, File(fileobj), save=False)
+            stored_name = upload.file.name
+            upload.save()
+            _copy_tracks(tracks, upload, upload.source_crs)
+    except IntegrityError:
+        # The same file arrived twice at once: the other request stored it.
+        _delete_stored(upload, stored_name)
+        existing = TrackUpload.objects.filter(steward=upload.steward, sha256=upload.sha256).first()
+        if existing is None:
+            raise
+        return IngestResult(existing, True, existing.cleaning_report)
+    except BaseException:
+        _delete_stored(upload, stored_name)
+        raise
+    return IngestResult(upload, False, report_dict)
+
+
 def ingest_file(
     fileobj: IO[bytes],
     *,
@@ -158,14 +211,7 @@ def ingest_file(
     now: float | None = None,
 ) -> IngestResult:
     """Store one uploaded file for `steward`; raises TrackRejected with a specific message."""
-    try:
-        source_crs = CRS(crs or CRS.WGS84)
-    except ValueError:
-        raise TrackRejected(
-            _("未知坐标系“%(crs)s”：可选 wgs84、gcj02（高德/腾讯/微信）、bd09（百度）。")
-            % {"crs": crs},
-            code="unknown_crs",
-        ) from None
+    source_crs = _source_crs(crs)
     size, sha256, head = _size_and_checksum(fileobj, max_upload_bytes())
     if size == 0:
         raise TrackRejected(_("文件为空（0 字节），请重新导出轨迹后上传。"), code="empty_file")
@@ -174,18 +220,7 @@ def ingest_file(
     if existing is not None:
         return IngestResult(existing, True, existing.cleaning_report)
 
-    if fmt:
-        try:
-            track_format = TrackFormat(fmt)
-        except ValueError:
-            raise TrackRejected(
-                _("不支持的格式“%(fmt)s”：可选 gpx、kml、geojson、csv、plt。") % {"fmt": fmt},
-                415,
-                code="unknown_format",
-            ) from None
-    else:
-        track_format = detect_format(filename, head)
-
+    track_format = _track_format(fmt, filename, head)
     naive_tz = settings.TIME_ZONE if track_format is TrackFormat.CSV else "UTC"
     points = read_points(fileobj, track_format, columns=columns, naive_tz=naive_tz)
     if source_crs is not CRS.WGS84 and points.size:
@@ -204,28 +239,7 @@ def ingest_file(
         cleaning_report=report_dict,
         uploaded_by=uploaded_by,
     )
-    fileobj.seek(0)
-    stored_name = None
-    # Before the upload's transaction, so a new month's partition (a brief lock on the parent
-    # table) is committed on its own instead of being held for the whole write.
-    ensure_partitions(_started_at(tr) for tr in tracks)
-    try:
-        with transaction.atomic():
-            upload.file.save(sha256, File(fileobj), save=False)
-            stored_name = upload.file.name
-            upload.save()
-            _copy_tracks(tracks, upload, source_crs.value)
-    except IntegrityError:
-        # The same file arrived twice at once: the other request stored it.
-        _delete_stored(upload, stored_name)
-        existing = TrackUpload.objects.filter(steward=steward, sha256=sha256).first()
-        if existing is None:
-            raise
-        return IngestResult(existing, True, existing.cleaning_report)
-    except BaseException:
-        _delete_stored(upload, stored_name)
-        raise
-    return IngestResult(upload, False, report_dict)
+    return _store(upload, fileobj, tracks, report_dict)
 
 
 def _delete_stored(upload: TrackUpload, name: str | None) -> None:

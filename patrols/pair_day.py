@@ -9,9 +9,11 @@ from datetime import date
 import numpy as np
 import shapely
 
+from geo.local_projection import LocalProjection
 from patrols.rule import Verdict, verdict
 from patrols.rule_config import DEFAULT_PARAMS, RuleParams
-from patrols.together import LocalProjection, PairDayMeasurement, TrackArrays, measure_pair_day
+from patrols.together import PairDayMeasurement, measure_pair_day
+from patrols.track_series import TrackArrays
 from patrols.walked_coverage import (
     SegmentCoverageResult,
     SegmentSamples,

@@ -22,7 +22,7 @@ from geo.access import SUPERVISING_ROLES
 from geo.geojson import feature, feature_collection
 from geo.local_days import local_day_bounds
 from geo.maps import base_map, render_map_page
-from geo.models import Segment
+from geo.models import Segment, StreetOffice
 from geo.tenancy import offices_for
 from patrols.evaluation import claimed_segments, members_on, params_for_office
 from patrols.models import PairDayVerdict, SegmentCoverage
@@ -58,6 +58,76 @@ def _pieces(t: np.ndarray, lon: np.ndarray, lat: np.ndarray, gap_s: float) -> li
     return out
 
 
+NO_POINTS = (np.zeros(0), np.zeros(0), np.zeros(0))
+
+
+def _map_bounds(
+    segments: list[Segment], visible: list[int], points: dict, office: StreetOffice
+) -> tuple[float, float, float, float]:
+    """Around the claimed alleys and the visible tracks; the street office when there are none."""
+    geoms = [shapely.from_wkb(bytes(s.geom.wkb)) for s in segments]
+    for sid in visible:
+        t, lon, lat = points.get(sid, NO_POINTS)
+        if t.size:
+            geoms.append(shapely.multipoints(np.column_stack([lon, lat])))
+    if geoms:
+        minx, miny, maxx, maxy = shapely.total_bounds(geoms).tolist()
+    else:
+        minx, miny, maxx, maxy = office.geom.extent
+    return minx, miny, maxx, maxy
+
+
+def _claimed_layer(segments: list[Segment], walked: dict[int, float]) -> folium.FeatureGroup:
+    """The claimed alleys, green when at least half was walked, with name and walked % tooltips."""
+    claimed = folium.FeatureGroup(name=_("认领街巷"))
+    features = [
+        feature(
+            s.geom.geojson,
+            {"name": s.name or _("无名街巷"), "walked": round(100 * walked.get(s.id, 0.0))},
+        )
+        for s in segments
+    ]
+    if features:
+        folium.GeoJson(
+            feature_collection(features),
+            style_function=lambda f: {
+                "color": WALKED_COLOUR if f["properties"]["walked"] >= 50 else UNWALKED_COLOUR,
+                "weight": 6,
+                "opacity": 0.7,
+            },
+            tooltip=folium.GeoJsonTooltip(
+                fields=["name", "walked"], aliases=[_("街巷"), _("走过 %")]
+            ),
+        ).add_to(claimed)
+    return claimed
+
+
+def _add_member_tracks(
+    fmap: folium.Map,
+    member_ids: list[int],
+    visible: list[int],
+    points: dict,
+    names: dict[int, str],
+    gap_s: float,
+) -> list[dict]:
+    """One layer per member whose track the viewer may see; returns the legend (hidden ones too)."""
+    legend = []
+    for k, sid in enumerate(member_ids):
+        colour = MEMBER_COLOURS[k % len(MEMBER_COLOURS)]
+        if sid not in visible:
+            legend.append({"name": names.get(sid, ""), "colour": colour, "hidden": True})
+            continue
+        t, lon, lat = points.get(sid, NO_POINTS)
+        group = folium.FeatureGroup(name=names.get(sid, str(sid)))
+        for piece in _pieces(t, lon, lat, gap_s):
+            folium.PolyLine(piece, color=colour, weight=3, opacity=0.9).add_to(group)
+        group.add_to(fmap)
+        legend.append(
+            {"name": names.get(sid, ""), "colour": colour, "hidden": False, "points": int(t.size)}
+        )
+    return legend
+
+
 @login_required
 def pair_day_map(request: HttpRequest, pair_id: int, day: str) -> HttpResponse:
     try:
@@ -84,53 +154,9 @@ def pair_day_map(request: HttpRequest, pair_id: int, day: str) -> HttpResponse:
     points = load_points(visible, start, end) if visible else {}
     names = dict(Steward.objects.filter(id__in=member_ids).values_list("id", "name"))
 
-    geoms = [shapely.from_wkb(bytes(s.geom.wkb)) for s in segments]
-    for sid in visible:
-        t, lon, lat = points.get(sid, (np.zeros(0), np.zeros(0), np.zeros(0)))
-        if t.size:
-            geoms.append(shapely.multipoints(np.column_stack([lon, lat])))
-    if geoms:
-        minx, miny, maxx, maxy = shapely.total_bounds(geoms).tolist()
-    else:
-        minx, miny, maxx, maxy = office.geom.extent
-    fmap = base_map((minx, miny, maxx, maxy))
-
-    claimed = folium.FeatureGroup(name=_("认领街巷"))
-    features = [
-        feature(
-            s.geom.geojson,
-            {"name": s.name or _("无名街巷"), "walked": round(100 * walked.get(s.id, 0.0))},
-        )
-        for s in segments
-    ]
-    if features:
-        folium.GeoJson(
-            feature_collection(features),
-            style_function=lambda f: {
-                "color": WALKED_COLOUR if f["properties"]["walked"] >= 50 else UNWALKED_COLOUR,
-                "weight": 6,
-                "opacity": 0.7,
-            },
-            tooltip=folium.GeoJsonTooltip(
-                fields=["name", "walked"], aliases=[_("街巷"), _("走过 %")]
-            ),
-        ).add_to(claimed)
-    claimed.add_to(fmap)
-
-    legend = []
-    for k, sid in enumerate(member_ids):
-        colour = MEMBER_COLOURS[k % len(MEMBER_COLOURS)]
-        if sid not in visible:
-            legend.append({"name": names.get(sid, ""), "colour": colour, "hidden": True})
-            continue
-        t, lon, lat = points.get(sid, (np.zeros(0), np.zeros(0), np.zeros(0)))
-        group = folium.FeatureGroup(name=names.get(sid, str(sid)))
-        for piece in _pieces(t, lon, lat, params.gap_tolerance_s):
-            folium.PolyLine(piece, color=colour, weight=3, opacity=0.9).add_to(group)
-        group.add_to(fmap)
-        legend.append(
-            {"name": names.get(sid, ""), "colour": colour, "hidden": False, "points": int(t.size)}
-        )
+    fmap = base_map(_map_bounds(segments, visible, points, office))
+    _claimed_layer(segments, walked).add_to(fmap)
+    legend = _add_member_tracks(fmap, member_ids, visible, points, names, params.gap_tolerance_s)
     folium.LayerControl(collapsed=True).add_to(fmap)
 
     return render_map_page(

@@ -65,63 +65,57 @@ def _fmt(minutes: float) -> str:
     return f"{minutes:.1f}"
 
 
-def verdict(m: PairDayMeasurement, params: RuleParams) -> Verdict:
-    """Compliant when the group patrolled together, inside its area, walking, ≥ min_minutes."""
+def _funnel_failure(m: PairDayMeasurement, params: RuleParams) -> FailedCondition | None:
+    """The first step of the funnel (present → together → inside → walking) below the minimum."""
     need_s = params.min_minutes * 60.0
-    failed: list[FailedCondition] = []
     minimum = _fmt(params.min_minutes)
-
     if m.members_with_data < params.group_size:
-        failed.append(
-            FailedCondition(
-                Failure.MEMBERS,
-                _("当天只有 %(n)s 名组员上传了轨迹，规则要求 %(k)s 人同行巡视")
-                % {"n": m.members_with_data, "k": params.group_size},
-            )
+        return FailedCondition(
+            Failure.MEMBERS,
+            _("当天只有 %(n)s 名组员上传了轨迹，规则要求 %(k)s 人同行巡视")
+            % {"n": m.members_with_data, "k": params.group_size},
         )
-    elif m.seconds_together < need_s:
-        failed.append(
-            FailedCondition(
-                Failure.TOGETHER,
-                _("组员相距 %(d)s 米以内的时间共 %(got)s 分钟，不足 %(min)s 分钟")
-                % {
-                    "d": _fmt(params.together_m),
-                    "got": _fmt(m.seconds_together / 60),
-                    "min": minimum,
-                },
-            )
+    if m.seconds_together < need_s:
+        return FailedCondition(
+            Failure.TOGETHER,
+            _("组员相距 %(d)s 米以内的时间共 %(got)s 分钟，不足 %(min)s 分钟")
+            % {
+                "d": _fmt(params.together_m),
+                "got": _fmt(m.seconds_together / 60),
+                "min": minimum,
+            },
         )
-    elif m.seconds_together_inside < need_s:
-        failed.append(
-            FailedCondition(
-                Failure.INSIDE,
-                _(
-                    "同行 %(tog)s 分钟，但在认领街巷 %(d)s 米范围内只有 %(got)s 分钟，不足 %(min)s 分钟"
-                )
-                % {
-                    "tog": _fmt(m.seconds_together / 60),
-                    "d": _fmt(params.inside_m),
-                    "got": _fmt(m.seconds_together_inside / 60),
-                    "min": minimum,
-                },
-            )
+    if m.seconds_together_inside < need_s:
+        return FailedCondition(
+            Failure.INSIDE,
+            _("同行 %(tog)s 分钟，但在认领街巷 %(d)s 米范围内只有 %(got)s 分钟，不足 %(min)s 分钟")
+            % {
+                "tog": _fmt(m.seconds_together / 60),
+                "d": _fmt(params.inside_m),
+                "got": _fmt(m.seconds_together_inside / 60),
+                "min": minimum,
+            },
         )
-    elif m.seconds_qualifying < need_s:
-        failed.append(
-            FailedCondition(
-                Failure.WALKING,
-                _(
-                    "在认领片区内同行 %(ins)s 分钟，其中步行速度（%(lo)s–%(hi)s 米/秒）只有 %(got)s 分钟，"
-                    "乘车或长时间停留不计入巡视"
-                )
-                % {
-                    "ins": _fmt(m.seconds_together_inside / 60),
-                    "lo": params.walk_speed_min,
-                    "hi": params.walk_speed_max,
-                    "got": _fmt(m.seconds_qualifying / 60),
-                },
+    if m.seconds_qualifying < need_s:
+        return FailedCondition(
+            Failure.WALKING,
+            _(
+                "在认领片区内同行 %(ins)s 分钟，其中步行速度（%(lo)s–%(hi)s 米/秒）只有 %(got)s 分钟，"
+                "乘车或长时间停留不计入巡视"
             )
+            % {
+                "ins": _fmt(m.seconds_together_inside / 60),
+                "lo": params.walk_speed_min,
+                "hi": params.walk_speed_max,
+                "got": _fmt(m.seconds_qualifying / 60),
+            },
         )
+    return None
+
+
+def _slot_failures(m: PairDayMeasurement, params: RuleParams) -> list[FailedCondition]:
+    """Every required time slot with fewer qualifying minutes than slot_min_minutes."""
+    failed: list[FailedCondition] = []
     for (start, end), seconds in zip(params.time_slots, m.slot_seconds, strict=False):
         if seconds < params.slot_min_minutes * 60.0:
             failed.append(
@@ -136,7 +130,13 @@ def verdict(m: PairDayMeasurement, params: RuleParams) -> Verdict:
                     },
                 )
             )
+    return failed
 
+
+def verdict(m: PairDayMeasurement, params: RuleParams) -> Verdict:
+    """Compliant when the group patrolled together, inside its area, walking, ≥ min_minutes."""
+    funnel = _funnel_failure(m, params)
+    failed = ([funnel] if funnel is not None else []) + _slot_failures(m, params)
     return Verdict(
         compliant=not failed,
         minutes_qualifying=round(m.seconds_qualifying / 60.0, 2),

@@ -14,156 +14,22 @@ import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import numpy as np
 import shapely
-from pyproj import Transformer
 
 from geo.local_days import local_day_bounds_epoch
+from geo.local_projection import LocalProjection
 from patrols.rule_config import DEFAULT_PARAMS, RuleParams
-
-# (t epoch seconds UTC, lon, lat) as returned by patrols.tracks.load_points, sorted by time.
-TrackArrays = tuple[np.ndarray, np.ndarray, np.ndarray]
-
-
-class LocalProjection:
-    """WGS-84 lon/lat <-> metres on a transverse Mercator centred near the data.
-
-    Centred projections keep scale error below 1e-5 over a district (UTM would too, but a zone
-    edge can run through a city); the centre is rounded so nearby calls share one transformer.
-    """
-
-    def __init__(self, lon0: float, lat0: float) -> None:
-        self.lon0, self.lat0 = lon0, lat0
-        proj = f"+proj=tmerc +lat_0={lat0} +lon_0={lon0} +k=1 +x_0=0 +y_0=0 +ellps=WGS84 +units=m"
-        self._fwd = Transformer.from_crs("EPSG:4326", proj, always_xy=True)
-        self._inv = Transformer.from_crs(proj, "EPSG:4326", always_xy=True)
-
-    @classmethod
-    def around(cls, lon: np.ndarray | float, lat: np.ndarray | float) -> LocalProjection:
-        lon0 = float(np.nanmedian(lon))
-        lat0 = float(np.nanmedian(lat))
-        return _cached_projection(round(lon0, 1), round(lat0, 1))
-
-    def forward(self, lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        x, y = self._fwd.transform(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
-        return np.asarray(x), np.asarray(y)
-
-    def inverse(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        lon, lat = self._inv.transform(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
-        return np.asarray(lon), np.asarray(lat)
-
-    def geometries(self, geoms: Sequence[shapely.Geometry] | np.ndarray) -> np.ndarray:
-        """Project shapely geometries given in lon/lat."""
-        arr = np.asarray(geoms, dtype=object)
-        return shapely.transform(arr, lambda c: np.column_stack(self.forward(c[:, 0], c[:, 1])))
-
-
-@lru_cache(maxsize=64)
-def _cached_projection(lon0: float, lat0: float) -> LocalProjection:
-    return LocalProjection(lon0, lat0)
-
-
-def _clean(t: np.ndarray, x: np.ndarray, y: np.ndarray) -> TrackArrays:
-    """Sorted, finite, one position per timestamp (GPS loggers repeat timestamps)."""
-    t = np.asarray(t, dtype=float)
-    ok = np.isfinite(t) & np.isfinite(x) & np.isfinite(y)
-    t, x, y = t[ok], np.asarray(x, dtype=float)[ok], np.asarray(y, dtype=float)[ok]
-    order = np.argsort(t, kind="stable")
-    t, x, y = t[order], x[order], y[order]
-    _, first = np.unique(t, return_index=True)
-    return t[first], x[first], y[first]
-
-
-def resample(
-    t: np.ndarray, x: np.ndarray, y: np.ndarray, grid: np.ndarray, gap_tolerance_s: float
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Linear interpolation of (x, y) at `grid` times, bridging only gaps <= gap_tolerance_s.
-
-    Returns (xg, yg, valid); xg/yg are NaN where there is no data.
-    """
-    n = len(t)
-    if n == 0:
-        nan = np.full(len(grid), np.nan)
-        return nan, nan.copy(), np.zeros(len(grid), dtype=bool)
-    idx = np.searchsorted(t, grid, side="right") - 1  # last fix at or before each grid time
-    i0 = np.clip(idx, 0, n - 1)
-    i1 = np.clip(idx + 1, 0, n - 1)
-    dt = t[i1] - t[i0]
-    exact = (idx >= 0) & (t[i0] == grid)
-    between = (idx >= 0) & (idx + 1 < n) & (dt > 0) & (dt <= gap_tolerance_s)
-    valid = exact | between
-    w = np.where(between, (grid - t[i0]) / np.where(dt > 0, dt, 1.0), 0.0)
-    xg = np.where(valid, x[i0] + w * (x[i1] - x[i0]), np.nan)
-    yg = np.where(valid, y[i0] + w * (y[i1] - y[i0]), np.nan)
-    return xg, yg, valid
-
-
-def _shift(a: np.ndarray, k: int) -> np.ndarray:
-    """a shifted by k places (positive: later values move right), NaN-padded."""
-    out = np.full_like(a, np.nan)
-    if k > 0:
-        out[k:] = a[:-k]
-    elif k < 0:
-        out[:k] = a[-k:]
-    else:
-        out[:] = a
-    return out
-
-
-def _fill_nearest(values: np.ndarray, where: np.ndarray) -> np.ndarray:
-    """Fill NaNs at positions `where` with the nearest earlier finite value, else the next later."""
-    good = np.isfinite(values)
-    if not good.any():
-        return values
-    n = len(values)
-    pos = np.arange(n)
-    prev = np.maximum.accumulate(np.where(good, pos, -1))
-    nxt = np.minimum.accumulate(np.where(good, pos, n)[::-1])[::-1]
-    src = np.where(prev >= 0, prev, nxt)
-    src = np.clip(src, 0, n - 1)
-    out = values.copy()
-    fill = where & ~good
-    out[fill] = values[src[fill]]
-    return out
-
-
-def velocity(
-    x: np.ndarray, y: np.ndarray, valid: np.ndarray, window_s: int, step_s: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Centred-difference velocity over `window_s` (averages out GPS jitter): vx, vy, speed m/s."""
-    h = max(1, int(round(window_s / (2 * step_s))))
-    vx = (_shift(x, -h) - _shift(x, h)) / (2 * h * step_s)
-    vy = (_shift(y, -h) - _shift(y, h)) / (2 * h * step_s)
-    # The first/last h seconds of each stretch of data have no full window: borrow the neighbour's.
-    vx = _fill_nearest(vx, valid)
-    vy = _fill_nearest(vy, valid)
-    vx[~valid] = np.nan
-    vy[~valid] = np.nan
-    return vx, vy, np.hypot(vx, vy)
-
-
-def runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Start indices and (exclusive) end indices of the True runs of a boolean array."""
-    padded = np.concatenate(([False], mask, [False])).astype(np.int8)
-    change = np.diff(padded)
-    return np.flatnonzero(change == 1), np.flatnonzero(change == -1)
-
-
-def _forgive_short_stops(walk: np.ndarray, slow: np.ndarray, max_len: int) -> np.ndarray:
-    """Slow runs of at most max_len samples with walking on both sides count as walking."""
-    starts, ends = runs(slow)
-    if len(starts) == 0:
-        return walk
-    n = len(walk)
-    ok = (ends - starts <= max_len) & (starts > 0) & (ends < n)
-    ok &= walk[np.clip(starts - 1, 0, n - 1)] & walk[np.clip(ends, 0, n - 1)]
-    delta = np.zeros(n + 1, dtype=np.int32)
-    np.add.at(delta, starts[ok], 1)
-    np.add.at(delta, ends[ok], -1)
-    return walk | (np.cumsum(delta)[:n] > 0)
+from patrols.track_series import (
+    TrackArrays,
+    forgive_short_stops,
+    resample,
+    runs,
+    sorted_finite,
+    velocity,
+)
 
 
 @dataclass
@@ -283,98 +149,127 @@ def inside_mask(
     return inside
 
 
-def measure_pair_day(
+def _near_day(
     tracks: Mapping[int, TrackArrays],
-    claimed_lines: Sequence[shapely.Geometry] | np.ndarray,
-    day: date,
-    params: RuleParams = DEFAULT_PARAMS,
-    *,
-    projection: LocalProjection | None = None,
-    claimed_projected: np.ndarray | None = None,
-) -> PairDayMeasurement:
-    """Measure one pair (members' tracks keyed by steward id) on one local day.
+    member_ids: list[int],
+    day_start: float,
+    day_end: float,
+    gap_tolerance_s: float,
+    margin: float,
+) -> list[TrackArrays]:
+    """Each member's fixes near the local day, as float arrays.
 
-    `claimed_lines` are the pair's claimed segments in lon/lat; pass `claimed_projected` (in the
-    same `projection`) instead when the caller has them already (district runs).
+    Near = within a bridged gap plus the speed window (`margin`), so the day's first and last
+    seconds are interpolated and their speeds measured with the neighbouring day's fixes.
     """
-    member_ids = list(tracks)
-    step = params.grid_step_s
-    day_start, day_end = local_day_bounds_epoch(day, params.timezone)
-    h = max(1, int(round(params.speed_window_s / (2 * step))))
-    margin = (h + 1) * step
-
-    cleaned: list[TrackArrays] = []
+    near_day: list[TrackArrays] = []
     for sid in member_ids:
         t, lon, lat = tracks[sid]
         t = np.asarray(t, dtype=float)
-        near = (t >= day_start - params.gap_tolerance_s - margin) & (
-            t < day_end + params.gap_tolerance_s + margin
+        near = (t >= day_start - gap_tolerance_s - margin) & (
+            t < day_end + gap_tolerance_s + margin
         )
-        cleaned.append(
+        near_day.append(
             (t[near], np.asarray(lon, dtype=float)[near], np.asarray(lat, dtype=float)[near])
         )
+    return near_day
 
-    if projection is None:
-        lons = np.concatenate([c[1] for c in cleaned] + [np.zeros(0)])
-        lats = np.concatenate([c[2] for c in cleaned] + [np.zeros(0)])
-        if len(lons) == 0 and len(claimed_lines):
-            b = shapely.total_bounds(np.asarray(claimed_lines, dtype=object))
-            lons, lats = np.array([(b[0] + b[2]) / 2]), np.array([(b[1] + b[3]) / 2])
-        projection = (
-            LocalProjection.around(lons, lats) if len(lons) else LocalProjection(116.4, 39.9)
-        )
-    if claimed_projected is None:
-        claimed_projected = (
-            projection.geometries(claimed_lines)
-            if len(claimed_lines)
-            else np.empty(0, dtype=object)
-        )
-    claimed_length = (
-        float(shapely.length(claimed_projected).sum()) if len(claimed_projected) else 0.0
-    )
-    area = claimed_area(claimed_projected, params.inside_m)
 
-    # The common grid: integer multiples of the step inside the local day, over the union of data.
-    spans = [(c[0][0], c[0][-1]) for c in cleaned if len(c[0])]
-    empty = PairDayMeasurement(
-        day=day,
-        member_ids=member_ids,
-        group_size=params.group_size,
-        step_s=step,
-        seconds_with_data=[0] * len(member_ids),
-        seconds_inside_walking=[0] * len(member_ids),
-        slot_seconds=[0] * len(params.time_slots),
-        claimed_length_m=claimed_length,
-    )
+def _projection_for(
+    near_day: list[TrackArrays], claimed_lines: Sequence[shapely.Geometry] | np.ndarray
+) -> LocalProjection:
+    """Centred on the day's fixes; on the claimed lines without fixes; else on Beijing."""
+    lons = np.concatenate([c[1] for c in near_day] + [np.zeros(0)])
+    lats = np.concatenate([c[2] for c in near_day] + [np.zeros(0)])
+    if len(lons) == 0 and len(claimed_lines):
+        b = shapely.total_bounds(np.asarray(claimed_lines, dtype=object))
+        lons, lats = np.array([(b[0] + b[2]) / 2]), np.array([(b[1] + b[3]) / 2])
+    return LocalProjection.around(lons, lats) if len(lons) else LocalProjection(116.4, 39.9)
+
+
+def _project_claim(
+    projection: LocalProjection, claimed_lines: Sequence[shapely.Geometry] | np.ndarray
+) -> np.ndarray:
+    """The claimed lines in the projection's metres (an empty object array for no claim)."""
+    if len(claimed_lines):
+        return projection.geometries(claimed_lines)
+    return np.empty(0, dtype=object)
+
+
+@dataclass
+class _DayGrid:
+    """The common time grid of a pair-day.
+
+    `ext` is the grid extended by h steps either side so speeds at the day's edges see the
+    neighbouring day's data; `core` cuts `grid` out of it; `in_day` marks the local day.
+    """
+
+    ext: np.ndarray
+    core: slice
+    grid: np.ndarray
+    in_day: np.ndarray
+
+
+def _day_grid(
+    near_day: list[TrackArrays], day_start: float, day_end: float, step: int, h: int
+) -> _DayGrid | None:
+    """Integer multiples of the step inside the local day, over the union of the members' data.
+
+    None when no member has data that day.
+    """
+    spans = [(c[0][0], c[0][-1]) for c in near_day if len(c[0])]
     if not spans:
-        return empty
+        return None
     lo = max(day_start, min(s[0] for s in spans))
     hi = min(day_end, max(s[1] for s in spans) + step)
     lo = np.ceil(lo / step) * step
     if hi <= lo:
-        return empty
-    # Extend by the speed window so speeds at the day's edges see the neighbouring day's data.
+        return None
     ext = np.arange(lo - h * step, hi + h * step, step, dtype=float)
     core = slice(h, len(ext) - h)
     grid = ext[core]
-    in_day = (grid >= day_start) & (grid < day_end)
+    return _DayGrid(ext, core, grid, (grid >= day_start) & (grid < day_end))
 
-    series: list[MemberSeries] = []
-    for sid, (t, lon, lat) in zip(member_ids, cleaned, strict=True):
-        x, y = projection.forward(lon, lat)
-        t, x, y = _clean(t, x, y)
-        xg, yg, valid = resample(t, x, y, ext, params.gap_tolerance_s)
-        vx, vy, speed = velocity(xg, yg, valid, params.speed_window_s, step)
-        xg, yg, valid = xg[core], yg[core], valid[core] & in_day
-        vx, vy, speed = vx[core], vy[core], speed[core]
-        with np.errstate(invalid="ignore"):
-            slow = valid & (speed < params.walk_speed_min)
-            walk = valid & (speed >= params.walk_speed_min) & (speed <= params.walk_speed_max)
-        walk = _forgive_short_stops(walk, slow, int(params.stop_tolerance_s // step))
-        inside = inside_mask(xg, yg, valid, area)
-        series.append(MemberSeries(sid, xg, yg, valid, vx, vy, speed, walk, inside))
 
-    n = len(grid)
+def _member_series(
+    sid: int,
+    track: TrackArrays,
+    projection: LocalProjection,
+    day_grid: _DayGrid,
+    area: shapely.Geometry | None,
+    params: RuleParams,
+) -> MemberSeries:
+    """One member on the grid: position, velocity, walking (short stops forgiven), inside."""
+    step = params.grid_step_s
+    t, lon, lat = track
+    x, y = projection.forward(lon, lat)
+    t, x, y = sorted_finite(t, x, y)
+    xg, yg, valid = resample(t, x, y, day_grid.ext, params.gap_tolerance_s)
+    vx, vy, speed = velocity(xg, yg, valid, params.speed_window_s, step)
+    core = day_grid.core
+    xg, yg, valid = xg[core], yg[core], valid[core] & day_grid.in_day
+    vx, vy, speed = vx[core], vy[core], speed[core]
+    with np.errstate(invalid="ignore"):
+        slow = valid & (speed < params.walk_speed_min)
+        walk = valid & (speed >= params.walk_speed_min) & (speed <= params.walk_speed_max)
+    walk = forgive_short_stops(walk, slow, int(params.stop_tolerance_s // step))
+    inside = inside_mask(xg, yg, valid, area)
+    return MemberSeries(sid, xg, yg, valid, vx, vy, speed, walk, inside)
+
+
+@dataclass
+class _GroupMasks:
+    """Per grid second: some k members together, and also all walking / inside / both."""
+
+    together: np.ndarray
+    together_walking: np.ndarray
+    together_inside: np.ndarray
+    qualifying: np.ndarray
+
+
+def _group_masks(series: list[MemberSeries], n: int, params: RuleParams) -> _GroupMasks:
+    """A second counts when any `group_size` of the members with data are pairwise within
+    `together_m` (for one-person groups: has data), OR-ed over every such combination."""
     together = np.zeros(n, dtype=bool)
     qualifying = np.zeros(n, dtype=bool)
     together_walking = np.zeros(n, dtype=bool)
@@ -399,8 +294,33 @@ def measure_pair_day(
             together_walking |= tog & walk_all
             together_inside |= tog & inside_all
             qualifying |= tog & inside_all & walk_all
+    return _GroupMasks(together, together_walking, together_inside, qualifying)
 
-    m = empty
+
+def _slot_seconds(
+    qualifying: np.ndarray, grid: np.ndarray, day: date, params: RuleParams
+) -> list[int]:
+    """Qualifying seconds inside each required time slot of the local day."""
+    slot_seconds = []
+    for slot_start, slot_end in params.slots:
+        zone = ZoneInfo(params.timezone)
+        a = datetime.combine(day, slot_start, tzinfo=zone).timestamp()
+        b = datetime.combine(day, slot_end, tzinfo=zone).timestamp()
+        slot_seconds.append(int((qualifying & (grid >= a) & (grid < b)).sum()) * params.grid_step_s)
+    return slot_seconds
+
+
+def _record(
+    m: PairDayMeasurement,
+    grid: np.ndarray,
+    series: list[MemberSeries],
+    masks: _GroupMasks,
+    day: date,
+    params: RuleParams,
+) -> PairDayMeasurement:
+    """Fill `m` with the second counts, longest runs, first/last qualifying second and slots."""
+    step = params.grid_step_s
+    together, qualifying = masks.together, masks.qualifying
     m.grid = grid
     m.members = series
     m.together = together
@@ -408,8 +328,8 @@ def measure_pair_day(
     m.seconds_with_data = [int(s.valid.sum()) * step for s in series]
     m.seconds_inside_walking = [int((s.inside & s.walking).sum()) * step for s in series]
     m.seconds_together = int(together.sum()) * step
-    m.seconds_together_walking = int(together_walking.sum()) * step
-    m.seconds_together_inside = int(together_inside.sum()) * step
+    m.seconds_together_walking = int(masks.together_walking.sum()) * step
+    m.seconds_together_inside = int(masks.together_inside.sum()) * step
     m.seconds_qualifying = int(qualifying.sum()) * step
     run, start = _longest(together, grid)
     m.longest_together_s, m.longest_together_start = run * step, start
@@ -418,11 +338,56 @@ def measure_pair_day(
     if qualifying.any():
         q = np.flatnonzero(qualifying)
         m.first_qualifying, m.last_qualifying = float(grid[q[0]]), float(grid[q[-1]])
-    slot_seconds = []
-    for slot_start, slot_end in params.slots:
-        zone = ZoneInfo(params.timezone)
-        a = datetime.combine(day, slot_start, tzinfo=zone).timestamp()
-        b = datetime.combine(day, slot_end, tzinfo=zone).timestamp()
-        slot_seconds.append(int((qualifying & (grid >= a) & (grid < b)).sum()) * step)
-    m.slot_seconds = slot_seconds
+    m.slot_seconds = _slot_seconds(qualifying, grid, day, params)
     return m
+
+
+def measure_pair_day(
+    tracks: Mapping[int, TrackArrays],
+    claimed_lines: Sequence[shapely.Geometry] | np.ndarray,
+    day: date,
+    params: RuleParams = DEFAULT_PARAMS,
+    *,
+    projection: LocalProjection | None = None,
+    claimed_projected: np.ndarray | None = None,
+) -> PairDayMeasurement:
+    """Measure one pair (members' tracks keyed by steward id) on one local day.
+
+    `claimed_lines` are the pair's claimed segments in lon/lat; pass `claimed_projected` (in the
+    same `projection`) instead when the caller has them already (district runs).
+    """
+    member_ids = list(tracks)
+    step = params.grid_step_s
+    day_start, day_end = local_day_bounds_epoch(day, params.timezone)
+    h = max(1, int(round(params.speed_window_s / (2 * step))))
+    margin = (h + 1) * step
+    near_day = _near_day(tracks, member_ids, day_start, day_end, params.gap_tolerance_s, margin)
+
+    if projection is None:
+        projection = _projection_for(near_day, claimed_lines)
+    if claimed_projected is None:
+        claimed_projected = _project_claim(projection, claimed_lines)
+    claimed_length = (
+        float(shapely.length(claimed_projected).sum()) if len(claimed_projected) else 0.0
+    )
+    area = claimed_area(claimed_projected, params.inside_m)
+
+    m = PairDayMeasurement(
+        day=day,
+        member_ids=member_ids,
+        group_size=params.group_size,
+        step_s=step,
+        seconds_with_data=[0] * len(member_ids),
+        seconds_inside_walking=[0] * len(member_ids),
+        slot_seconds=[0] * len(params.time_slots),
+        claimed_length_m=claimed_length,
+    )
+    day_grid = _day_grid(near_day, day_start, day_end, step, h)
+    if day_grid is None:
+        return m
+    series = [
+        _member_series(sid, track, projection, day_grid, area, params)
+        for sid, track in zip(member_ids, near_day, strict=True)
+    ]
+    masks = _group_masks(series, len(day_grid.grid), params)
+    return _record(m, day_grid.grid, series, masks, day, params)

@@ -191,17 +191,12 @@ def _sustained_speed(
     return haversine_m(lon[i], lat[i], lon[j], lat[j]) / (t[j] - t[i])
 
 
-def clean(
-    points: RawPoints,
-    *,
-    area: shapely.Geometry | None = None,
-    params: CleaningParams | None = None,
-    now: float | None = None,
-) -> tuple[list[CleanTrack], CleaningReport]:
-    params = params or CleaningParams.from_settings()
-    report = CleaningReport(points_in=points.size, params=asdict(params))
-    validate(points, now=now, params=params)
+# (t, lon, lat, seg): the points still in play, filtered together at every step.
+Columns = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
+
+def _timed_sorted(points: RawPoints, report: CleaningReport) -> Columns:
+    """Timed points sorted by (file segment, time); counts the untimed and out-of-order ones."""
     t, lon, lat, seg = points.t, points.lon, points.lat, points.seg
     timed = np.isfinite(t)
     report.untimed_points = int((~timed).sum())
@@ -211,8 +206,13 @@ def clean(
     key = seg.astype(np.float64) * 1e10 + t
     report.out_of_order = int((key[1:] < np.maximum.accumulate(key)[:-1]).sum())
     order = np.lexsort((t, seg))
-    t, lon, lat, seg = t[order], lon[order], lat[order], seg[order]
+    return t[order], lon[order], lat[order], seg[order]
 
+
+def _drop_duplicates_and_far(
+    cols: Columns, area: shapely.Geometry | None, params: CleaningParams, report: CleaningReport
+) -> Columns:
+    t, lon, lat, seg = cols
     # Duplicates: the same millisecond twice in a segment keeps the first fix.
     tm = np.round(t * 1000.0)
     dup = np.zeros(t.size, dtype=bool)
@@ -224,24 +224,32 @@ def clean(
         far = _far_outside(lon, lat, area, params.far_outside_m) & keep
         report.far_outside = int(far.sum())
         keep &= ~far
-    t, lon, lat, seg = t[keep], lon[keep], lat[keep], seg[keep]
+    return t[keep], lon[keep], lat[keep], seg[keep]
 
-    # Isolated spikes: too fast both into and out of a fix. A few passes catch 2–3 point bursts.
+
+def _drop_spikes(cols: Columns, max_speed_ms: float, report: CleaningReport) -> Columns:
+    """Isolated spikes: too fast both into and out of a fix. A few passes catch 2–3 point bursts."""
+    t, lon, lat, seg = cols
     for _pass in range(4):
         if t.size < 3:
             break
         same = seg[1:] == seg[:-1]
         dt = np.diff(t)
         v = haversine_m(lon[:-1], lat[:-1], lon[1:], lat[1:]) / np.maximum(dt, 1e-3)
-        fast = same & (v > params.max_speed_ms)
+        fast = same & (v > max_speed_ms)
         spike = np.zeros(t.size, dtype=bool)
         spike[1:-1] = fast[:-1] & fast[1:]
         if not spike.any():
             break
         report.speed_spikes += int(spike.sum())
         t, lon, lat, seg = t[~spike], lon[~spike], lat[~spike], seg[~spike]
+    return t, lon, lat, seg
 
-    # Split: file segment boundaries, long gaps, and jumps that are not isolated spikes.
+
+def _track_starts(cols: Columns, params: CleaningParams, report: CleaningReport) -> np.ndarray:
+    """Where tracks start (with the end as last entry): file segment boundaries, long gaps, jumps
+    that are not isolated spikes, and every max_track_s of a longer piece."""
+    t, lon, lat, seg = cols
     if t.size:
         dt = np.diff(t)
         v = haversine_m(lon[:-1], lat[:-1], lon[1:], lat[1:]) / np.maximum(dt, 1e-3)
@@ -253,24 +261,52 @@ def clean(
         starts = np.concatenate([[0], np.flatnonzero(new_seg | gap | jump) + 1, [t.size]])
     else:
         starts = np.array([0, 0])
+    return _cap_duration(t, starts, params.max_track_s, report)
 
-    starts = _cap_duration(t, starts, params.max_track_s, report)
+
+def _track(
+    tt: np.ndarray, xx: np.ndarray, yy: np.ndarray, params: CleaningParams
+) -> CleanTrack | None:
+    """One piece as a track with its speed flags; None when it has no length or duration."""
+    n = tt.size
+    length = float(haversine_m(xx[:-1], yy[:-1], xx[1:], yy[1:]).sum()) if n >= 2 else 0.0
+    if n < 2 or tt[-1] <= tt[0] or length <= 0.0:
+        return None
+    speeds = _sustained_speed(tt, xx, yy, params.speed_window_s)
+    median = float(np.median(speeds)) if speeds.size else 0.0
+    flags: list[str] = []
+    if median > params.vehicle_min_ms:
+        flags.append("vehicle_speed")
+    elif speeds.size and float((speeds > params.walk_max_ms).mean()) > 0.5:
+        flags.append("above_walking_speed")
+    return CleanTrack(tt, xx, yy, length, flags, median)
+
+
+def clean(
+    points: RawPoints,
+    *,
+    area: shapely.Geometry | None = None,
+    params: CleaningParams | None = None,
+    now: float | None = None,
+) -> tuple[list[CleanTrack], CleaningReport]:
+    params = params or CleaningParams.from_settings()
+    report = CleaningReport(points_in=points.size, params=asdict(params))
+    validate(points, now=now, params=params)
+
+    cols = _timed_sorted(points, report)
+    cols = _drop_duplicates_and_far(cols, area, params, report)
+    cols = _drop_spikes(cols, params.max_speed_ms, report)
+    starts = _track_starts(cols, params, report)
+
+    t, lon, lat, _seg = cols
     tracks: list[CleanTrack] = []
     for a, b in zip(starts[:-1], starts[1:], strict=True):
-        tt, xx, yy = t[a:b], lon[a:b], lat[a:b]
-        length = float(haversine_m(xx[:-1], yy[:-1], xx[1:], yy[1:]).sum()) if b - a >= 2 else 0.0
-        if b - a < 2 or tt[-1] <= tt[0] or length <= 0.0:
+        track = _track(t[a:b], lon[a:b], lat[a:b], params)
+        if track is None:
             report.zero_length_tracks += 1
             report.zero_length_points += int(b - a)
             continue
-        speeds = _sustained_speed(tt, xx, yy, params.speed_window_s)
-        median = float(np.median(speeds)) if speeds.size else 0.0
-        flags: list[str] = []
-        if median > params.vehicle_min_ms:
-            flags.append("vehicle_speed")
-        elif speeds.size and float((speeds > params.walk_max_ms).mean()) > 0.5:
-            flags.append("above_walking_speed")
-        tracks.append(CleanTrack(tt, xx, yy, length, flags, median))
+        tracks.append(track)
 
     report.points_out = int(sum(tr.point_count for tr in tracks))
     report.tracks_out = len(tracks)

@@ -6,11 +6,21 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.utils import translation
 
 # Third-party files shipped with the repository (sources and licences: tests/data/README.md).
 TEST_DATA: Path = Path(__file__).resolve().parent / "data"
 # Licence-bound data that may not be redistributed: only GeoLife, outside the repository.
 SHARED_DATA: Path = settings.SHARED_DATA_DIR
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language: a request to /en/ activates English for the
+    thread, and without this the next test's messages would come out in English."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 def data_file(*parts: str) -> Path:

@@ -81,6 +81,92 @@ class StreetImportResult:
         }
 
 
+def _lines_only(df: pd.DataFrame, path: Path, skipped: Counter) -> pd.DataFrame:
+    """The (multi)line features; a file without any is rejected, other geometries are counted."""
+    geom_types = df.geometry.geom_type
+    is_line = geom_types.isin(["LineString", "MultiLineString"]).to_numpy()
+    if not is_line.any():
+        found = ", ".join(sorted(set(geom_types.dropna()))) or _("无几何")
+        raise ImportFileError(
+            _("%(name)s 中没有线要素（找到的是：%(found)s）。街巷必须是线（LineString）。")
+            % {"name": path.name, "found": found}
+        )
+    if (~is_line).any():
+        skipped[_("非线要素")] += int((~is_line).sum())
+    return df[is_line]
+
+
+def _attributes(
+    df: pd.DataFrame,
+    path: Path,
+    name_field: str | None,
+    class_field: str | None,
+    id_field: str | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Name, road class (lower case) and a unique source id per feature."""
+    name_col = pick_column(df, name_field, NAME_FIELDS)
+    class_col = pick_column(df, class_field, CLASS_FIELDS)
+    id_col = pick_column(df, id_field, ID_FIELDS)
+    names = df[name_col].fillna("").astype(str).to_numpy() if name_col else np.full(len(df), "")
+    check_text_encoding(names, file_name=path.name)
+    classes = (
+        df[class_col].fillna("").astype(str).str.lower().to_numpy()
+        if class_col
+        else np.full(len(df), "road")
+    )
+    ids = df[id_col].astype(str).to_numpy() if id_col else np.arange(len(df)).astype(str)
+
+    # Repeated ids (clipped or duplicated features) get an occurrence suffix so upserts stay stable.
+    occurrence = pd.Series(ids).groupby(ids).cumcount().to_numpy()
+    ids = np.where(
+        occurrence > 0, np.char.add(np.char.add(ids.astype(str), "#"), occurrence.astype(str)), ids
+    )
+    return names, classes, ids
+
+
+def _walkable_and_present(
+    classes: np.ndarray, geoms: np.ndarray, all_classes: bool, skipped: Counter
+) -> np.ndarray:
+    """Features to keep: walkable road classes (unless all_classes) with a geometry."""
+    keep = np.ones(len(classes), dtype=bool)
+    if not all_classes:
+        walkable = np.isin(classes, list(WALKABLE_CLASSES))
+        for cls, n in Counter(classes[~walkable]).items():
+            reason = _("不可步行的道路等级 %(cls)s") % {"cls": cls} if cls else _("不是道路")
+            skipped[reason] += n
+        keep &= walkable
+    empty = shapely.is_empty(geoms) | shapely.is_missing(geoms)
+    if (keep & empty).any():
+        skipped[_("空几何")] += int((keep & empty).sum())
+    keep &= ~empty
+    return keep
+
+
+def _segment_columns(
+    geoms: np.ndarray, names: np.ndarray, classes: np.ndarray, ids: np.ndarray
+) -> dict[str, np.ndarray]:
+    """The lines split at shared vertices, as columns (source id: line id[.part]:segment no)."""
+    # Multi-part lines become one line per part; the part number joins the source id.
+    parts, part_of = shapely.get_parts(geoms, return_index=True)
+    multi = shapely.get_type_id(geoms) == 5
+    part_no = np.arange(len(parts)) - np.searchsorted(part_of, part_of)
+    part_ids = np.where(
+        multi[part_of],
+        np.char.add(np.char.add(ids[part_of], "."), part_no.astype(str)),
+        ids[part_of],
+    )
+
+    segments, line_idx, seg_no = split_at_shared_vertices(parts)
+    return {
+        "geom": segments,
+        "name": names[part_of][line_idx],
+        "road_class": classes[part_of][line_idx],
+        "source_id": np.char.add(
+            np.char.add(part_ids[line_idx].astype(str), ":"), seg_no.astype(str)
+        ),
+    }
+
+
 def prepare_segments(
     path: str | Path,
     *,
@@ -101,69 +187,11 @@ def prepare_segments(
         df = read_layer(path, layer=layer, encoding=encoding, assume_srid=assume_srid)
     features_read = len(df)
 
-    geom_types = df.geometry.geom_type
-    is_line = geom_types.isin(["LineString", "MultiLineString"]).to_numpy()
-    if not is_line.any():
-        found = ", ".join(sorted(set(geom_types.dropna()))) or _("无几何")
-        raise ImportFileError(
-            _("%(name)s 中没有线要素（找到的是：%(found)s）。街巷必须是线（LineString）。")
-            % {"name": path.name, "found": found}
-        )
-    if (~is_line).any():
-        skipped[_("非线要素")] += int((~is_line).sum())
-    df = df[is_line]
-
-    name_col = pick_column(df, name_field, NAME_FIELDS)
-    class_col = pick_column(df, class_field, CLASS_FIELDS)
-    id_col = pick_column(df, id_field, ID_FIELDS)
-    names = df[name_col].fillna("").astype(str).to_numpy() if name_col else np.full(len(df), "")
-    check_text_encoding(names, file_name=path.name)
-    classes = (
-        df[class_col].fillna("").astype(str).str.lower().to_numpy()
-        if class_col
-        else np.full(len(df), "road")
-    )
-    ids = df[id_col].astype(str).to_numpy() if id_col else np.arange(len(df)).astype(str)
-
-    # Repeated ids (clipped or duplicated features) get an occurrence suffix so upserts stay stable.
-    occurrence = pd.Series(ids).groupby(ids).cumcount().to_numpy()
-    ids = np.where(
-        occurrence > 0, np.char.add(np.char.add(ids.astype(str), "#"), occurrence.astype(str)), ids
-    )
-
-    keep = np.ones(len(df), dtype=bool)
-    if not all_classes:
-        walkable = np.isin(classes, list(WALKABLE_CLASSES))
-        for cls, n in Counter(classes[~walkable]).items():
-            reason = _("不可步行的道路等级 %(cls)s") % {"cls": cls} if cls else _("不是道路")
-            skipped[reason] += n
-        keep &= walkable
+    df = _lines_only(df, path, skipped)
+    names, classes, ids = _attributes(df, path, name_field, class_field, id_field)
     geoms = df.geometry.to_numpy()
-    empty = shapely.is_empty(geoms) | shapely.is_missing(geoms)
-    if (keep & empty).any():
-        skipped[_("空几何")] += int((keep & empty).sum())
-    keep &= ~empty
-
-    geoms, names, classes, ids = geoms[keep], names[keep], classes[keep], ids[keep]
-    # Multi-part lines become one line per part; the part number joins the source id.
-    parts, part_of = shapely.get_parts(geoms, return_index=True)
-    multi = shapely.get_type_id(geoms) == 5
-    part_no = np.arange(len(parts)) - np.searchsorted(part_of, part_of)
-    part_ids = np.where(
-        multi[part_of],
-        np.char.add(np.char.add(ids[part_of], "."), part_no.astype(str)),
-        ids[part_of],
-    )
-
-    segments, line_idx, seg_no = split_at_shared_vertices(parts)
-    columns = {
-        "geom": segments,
-        "name": names[part_of][line_idx],
-        "road_class": classes[part_of][line_idx],
-        "source_id": np.char.add(
-            np.char.add(part_ids[line_idx].astype(str), ":"), seg_no.astype(str)
-        ),
-    }
+    keep = _walkable_and_present(classes, geoms, all_classes, skipped)
+    columns = _segment_columns(geoms[keep], names[keep], classes[keep], ids[keep])
     return columns, skipped, features_read
 
 

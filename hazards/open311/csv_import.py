@@ -123,80 +123,98 @@ def _parse_time(raw: str, mapping: ColumnMapping) -> datetime | None:
     return naive.replace(tzinfo=ZoneInfo(mapping.time_zone))
 
 
-def import_csv(
-    source: Path | str | io.TextIOBase,
-    office: StreetOffice,
-    mapping: ColumnMapping,
-    *,
-    dry_run: bool = False,
-) -> ImportResult:
-    """Upsert by (office, external id): re-running an import creates nothing new."""
+ParsedRow = tuple[int, dict, tuple[float, float] | None]  # (1-based row, row, (lat, lon) or None)
+
+
+def _read_rows(source: Path | str | io.TextIOBase) -> list[dict]:
     if isinstance(source, str | Path):
         with open(source, newline="", encoding="utf-8-sig") as fh:
-            rows = list(csv.DictReader(fh))
-    else:
-        rows = list(csv.DictReader(source))
-    result = ImportResult()
-    cats = {c.code: c for c in HazardCategory.objects.filter(street_office=office)}
-    default_cat = cats.get(mapping.default_category)
-    parsed: list[tuple[int, dict, tuple[float, float] | None]] = []
+            return list(csv.DictReader(fh))
+    return list(csv.DictReader(source))
+
+
+def _with_coordinates(rows: list[dict], mapping: ColumnMapping) -> list[ParsedRow]:
+    parsed: list[ParsedRow] = []
     for i, row in enumerate(rows, start=1):
         try:
             ll = (float(row[mapping.lat]), float(row[mapping.lon]))
         except (TypeError, ValueError, KeyError):
             ll = None
         parsed.append((i, row, ll))
-    placeholders = {(round(a, 5), round(b, 5)) for a, b in mapping.placeholders}
-    placeholders |= detect_placeholders([ll for _, _, ll in parsed if ll])
-    result.placeholders = sorted(placeholders)
-    existing = set(
-        HazardReport.objects.filter(
-            street_office=office, source=HazardReport.Source.IMPORT
-        ).values_list("external_id", flat=True)
-    )
-    new: list[HazardReport] = []
-    for i, row, ll in parsed:
+    return parsed
+
+
+@dataclass
+class _RowSorter:
+    """Decides each row: a new report, or a skipped / flagged / unchanged row counted in `result`."""
+
+    office: StreetOffice
+    mapping: ColumnMapping
+    cats: dict[str, HazardCategory]
+    placeholders: set[tuple[float, float]]
+    existing: set[str]  # external ids already imported for the office (and earlier rows)
+    result: ImportResult
+
+    def report_for(self, i: int, row: dict, ll: tuple[float, float] | None) -> HazardReport | None:
+        mapping, result = self.mapping, self.result
         ext = (row.get(mapping.external_id) or "").strip()
         if not ext:
             result.skipped.append(RowIssue(i, "", "没有编号列的值"))
-            continue
+            return None
         if ll is None:
             result.skipped.append(RowIssue(i, ext, "缺少或无法解析经纬度"))
-            continue
-        if (round(ll[0], 5), round(ll[1], 5)) in placeholders:
+            return None
+        if (round(ll[0], 5), round(ll[1], 5)) in self.placeholders:
             result.flagged.append(RowIssue(i, ext, f"默认/占位坐标 {ll[0]},{ll[1]}"))
-            continue
-        cat = cats.get(mapping.categories.get(row.get(mapping.service, ""), ""), default_cat)
+            return None
+        default_cat = self.cats.get(mapping.default_category)
+        cat = self.cats.get(mapping.categories.get(row.get(mapping.service, ""), ""), default_cat)
         if cat is None:
             result.skipped.append(RowIssue(i, ext, "街道没有“其他”类别，无法归类"))
-            continue
-        if ext in existing:
+            return None
+        if ext in self.existing:
             result.unchanged += 1
-            continue
+            return None
         try:
             opened = _parse_time(row.get(mapping.requested, ""), mapping) or timezone.now()
             closed = _parse_time(row.get(mapping.closed, ""), mapping) if mapping.closed else None
         except ValueError:
             result.skipped.append(RowIssue(i, ext, "时间格式无法解析"))
-            continue
-        is_closed = (row.get(mapping.status, "") or "").strip().lower() in mapping.closed_values
-        new.append(
-            HazardReport(
-                street_office=office,
-                category=cat,
-                department=cat.department,
-                description=(row.get(mapping.description) or "").strip(),
-                address=(row.get(mapping.address) or "").strip()[:300],
-                location=Point(ll[1], ll[0], srid=4326),
-                status=HazardReport.Status.CLOSED if is_closed else HazardReport.Status.REPORTED,
-                closed_at=closed if is_closed else None,
-                reporter_kind=HazardReport.ReporterKind.ANONYMOUS,
-                source=HazardReport.Source.IMPORT,
-                external_id=ext,
-                created_at=opened,
-            )
-        )
-        existing.add(ext)
+            return None
+        report = _new_report(self.office, mapping, row, ext, ll, cat, opened, closed)
+        self.existing.add(ext)  # a repeated id later in the file is unchanged, not a duplicate
+        return report
+
+
+def _new_report(
+    office: StreetOffice,
+    mapping: ColumnMapping,
+    row: dict,
+    ext: str,
+    ll: tuple[float, float],
+    cat: HazardCategory,
+    opened: datetime,
+    closed: datetime | None,
+) -> HazardReport:
+    is_closed = (row.get(mapping.status, "") or "").strip().lower() in mapping.closed_values
+    return HazardReport(
+        street_office=office,
+        category=cat,
+        department=cat.department,
+        description=(row.get(mapping.description) or "").strip(),
+        address=(row.get(mapping.address) or "").strip()[:300],
+        location=Point(ll[1], ll[0], srid=4326),
+        status=HazardReport.Status.CLOSED if is_closed else HazardReport.Status.REPORTED,
+        closed_at=closed if is_closed else None,
+        reporter_kind=HazardReport.ReporterKind.ANONYMOUS,
+        source=HazardReport.Source.IMPORT,
+        external_id=ext,
+        created_at=opened,
+    )
+
+
+def _save(new: list[HazardReport], *, dry_run: bool) -> int:
+    """Insert the reports with their grid, community and first event; returns how many."""
     with transaction.atomic():
         created = HazardReport.objects.bulk_create(new)
         ids = [r.pk for r in created]
@@ -211,7 +229,32 @@ def import_csv(
             HazardEvent(report=r, to_status=r.status, actor_role="import", note="导入", at=now)
             for r in created
         )
-        result.created = len(created)
         if dry_run:
             transaction.set_rollback(True)
+    return len(created)
+
+
+def import_csv(
+    source: Path | str | io.TextIOBase,
+    office: StreetOffice,
+    mapping: ColumnMapping,
+    *,
+    dry_run: bool = False,
+) -> ImportResult:
+    """Upsert by (office, external id): re-running an import creates nothing new."""
+    rows = _read_rows(source)
+    result = ImportResult()
+    cats = {c.code: c for c in HazardCategory.objects.filter(street_office=office)}
+    parsed = _with_coordinates(rows, mapping)
+    placeholders = {(round(a, 5), round(b, 5)) for a, b in mapping.placeholders}
+    placeholders |= detect_placeholders([ll for _, _, ll in parsed if ll])
+    result.placeholders = sorted(placeholders)
+    existing = set(
+        HazardReport.objects.filter(
+            street_office=office, source=HazardReport.Source.IMPORT
+        ).values_list("external_id", flat=True)
+    )
+    sorter = _RowSorter(office, mapping, cats, placeholders, existing, result)
+    new = [r for i, row, ll in parsed if (r := sorter.report_for(i, row, ll)) is not None]
+    result.created = _save(new, dry_run=dry_run)
     return result

@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 import shapely
 
+from geo.local_projection import LocalProjection
 from patrols.pair_day import assess_pair_day
 from patrols.rule_config import RuleParams
-from patrols.together import LocalProjection
 from patrols.walked_coverage import SegmentSamples, match_walking_points, summarise
 from tests.patrols_rule import synth
 

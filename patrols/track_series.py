@@ -1,0 +1,109 @@
+"""Time-series primitives on one GPS track (numpy, no ORM): cleaning, resampling onto a time grid,
+velocity, runs of a condition. The patrol rule (`patrols.together`) is built from these."""
+
+from __future__ import annotations
+
+import numpy as np
+
+# (t epoch seconds UTC, lon, lat) as returned by patrols.tracks.load_points, sorted by time.
+TrackArrays = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+def sorted_finite(t: np.ndarray, x: np.ndarray, y: np.ndarray) -> TrackArrays:
+    """Sorted, finite, one position per timestamp (GPS loggers repeat timestamps)."""
+    t = np.asarray(t, dtype=float)
+    ok = np.isfinite(t) & np.isfinite(x) & np.isfinite(y)
+    t, x, y = t[ok], np.asarray(x, dtype=float)[ok], np.asarray(y, dtype=float)[ok]
+    order = np.argsort(t, kind="stable")
+    t, x, y = t[order], x[order], y[order]
+    _, first = np.unique(t, return_index=True)
+    return t[first], x[first], y[first]
+
+
+def resample(
+    t: np.ndarray, x: np.ndarray, y: np.ndarray, grid: np.ndarray, gap_tolerance_s: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Linear interpolation of (x, y) at `grid` times, bridging only gaps <= gap_tolerance_s.
+
+    Returns (xg, yg, valid); xg/yg are NaN where there is no data.
+    """
+    n = len(t)
+    if n == 0:
+        nan = np.full(len(grid), np.nan)
+        return nan, nan.copy(), np.zeros(len(grid), dtype=bool)
+    idx = np.searchsorted(t, grid, side="right") - 1  # last fix at or before each grid time
+    i0 = np.clip(idx, 0, n - 1)
+    i1 = np.clip(idx + 1, 0, n - 1)
+    dt = t[i1] - t[i0]
+    exact = (idx >= 0) & (t[i0] == grid)
+    between = (idx >= 0) & (idx + 1 < n) & (dt > 0) & (dt <= gap_tolerance_s)
+    valid = exact | between
+    w = np.where(between, (grid - t[i0]) / np.where(dt > 0, dt, 1.0), 0.0)
+    xg = np.where(valid, x[i0] + w * (x[i1] - x[i0]), np.nan)
+    yg = np.where(valid, y[i0] + w * (y[i1] - y[i0]), np.nan)
+    return xg, yg, valid
+
+
+def _shift(a: np.ndarray, k: int) -> np.ndarray:
+    """a shifted by k places (positive: later values move right), NaN-padded."""
+    out = np.full_like(a, np.nan)
+    if k > 0:
+        out[k:] = a[:-k]
+    elif k < 0:
+        out[:k] = a[-k:]
+    else:
+        out[:] = a
+    return out
+
+
+def _fill_nearest(values: np.ndarray, where: np.ndarray) -> np.ndarray:
+    """Fill NaNs at positions `where` with the nearest earlier finite value, else the next later."""
+    good = np.isfinite(values)
+    if not good.any():
+        return values
+    n = len(values)
+    pos = np.arange(n)
+    prev = np.maximum.accumulate(np.where(good, pos, -1))
+    nxt = np.minimum.accumulate(np.where(good, pos, n)[::-1])[::-1]
+    src = np.where(prev >= 0, prev, nxt)
+    src = np.clip(src, 0, n - 1)
+    out = values.copy()
+    fill = where & ~good
+    out[fill] = values[src[fill]]
+    return out
+
+
+def velocity(
+    x: np.ndarray, y: np.ndarray, valid: np.ndarray, window_s: int, step_s: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Centred-difference velocity over `window_s` (averages out GPS jitter): vx, vy, speed m/s."""
+    h = max(1, int(round(window_s / (2 * step_s))))
+    vx = (_shift(x, -h) - _shift(x, h)) / (2 * h * step_s)
+    vy = (_shift(y, -h) - _shift(y, h)) / (2 * h * step_s)
+    # The first/last h seconds of each stretch of data have no full window: borrow the neighbour's.
+    vx = _fill_nearest(vx, valid)
+    vy = _fill_nearest(vy, valid)
+    vx[~valid] = np.nan
+    vy[~valid] = np.nan
+    return vx, vy, np.hypot(vx, vy)
+
+
+def runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Start indices and (exclusive) end indices of the True runs of a boolean array."""
+    padded = np.concatenate(([False], mask, [False])).astype(np.int8)
+    change = np.diff(padded)
+    return np.flatnonzero(change == 1), np.flatnonzero(change == -1)
+
+
+def forgive_short_stops(walk: np.ndarray, slow: np.ndarray, max_len: int) -> np.ndarray:
+    """Slow runs of at most max_len samples with walking on both sides count as walking."""
+    starts, ends = runs(slow)
+    if len(starts) == 0:
+        return walk
+    n = len(walk)
+    ok = (ends - starts <= max_len) & (starts > 0) & (ends < n)
+    ok &= walk[np.clip(starts - 1, 0, n - 1)] & walk[np.clip(ends, 0, n - 1)]
+    delta = np.zeros(n + 1, dtype=np.int32)
+    np.add.at(delta, starts[ok], 1)
+    np.add.at(delta, ends[ok], -1)
+    return walk | (np.cumsum(delta)[:n] > 0)
