@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from patrols import track_formats as tf
+from patrols.track_formats import gpx, gpx_scan
 from tests.conftest import shared_file
 
 GPX_FILES = [
@@ -23,7 +24,7 @@ GPX_FILES = [
 def both(data: bytes) -> tuple[tf.RawPoints, tf.RawPoints]:
     fast = tf.read_points(io.BytesIO(data), tf.TrackFormat.GPX)
     tree = io.BytesIO(data)
-    chunks = list(tf._iter_gpx_tree(tree))
+    chunks = list(gpx.iter_gpx_tree(tree))
     cat = {
         k: np.concatenate([getattr(c, k) for c in chunks])
         for k in ("t", "lat", "lon", "seg", "ref")
@@ -75,14 +76,14 @@ def test_unexpected_markup_falls_back_instead_of_missing_points() -> None:
         b'<trkpt lat="40.0" lon="116.31" src="odd"><time>2024-05-01T01:00:00Z</time></trkpt>'
         b'<trkpt lat="40.1" lon="116.32"><time>2024-05-01T01:00:05Z</time></trkpt></trkseg></trk></gpx>'
     )
-    with pytest.raises(tf._FastPathMismatch):
-        list(tf._iter_gpx_fast(io.BytesIO(data)))
+    with pytest.raises(gpx_scan.FastPathMismatch):
+        list(gpx_scan.iter_gpx_fast(io.BytesIO(data)))
     points = tf.read_points(io.BytesIO(data), tf.TrackFormat.GPX)
     assert points.lat.tolist() == [40.0, 40.1]
 
 
 def test_points_split_across_read_blocks(monkeypatch) -> None:
-    monkeypatch.setattr(tf, "_GPX_BLOCK", 97)
+    monkeypatch.setattr(gpx_scan, "_GPX_BLOCK", 97)
     body = b"".join(
         b'<trkpt lat="40.%03d" lon="116.31"><time>2024-05-01T01:%02d:00Z</time></trkpt>\n' % (i, i)
         for i in range(40)
@@ -106,7 +107,7 @@ def test_simulator_layout_takes_the_strict_pattern_and_agrees() -> None:
     lines = [[(116.31, 40.0), (116.315, 40.0)], [(116.315, 40.0), (116.315, 40.004)]]
     data = gpx_bytes(simulate_pair_day(lines, date(2024, 5, 1), seed=2)["a"])
     body = data[data.index(b"<trkseg>") :]
-    assert len(tf._GPX_STRICT.findall(body)) == len(tf._GPX_OPENINGS.findall(body))
+    assert len(gpx_scan._GPX_STRICT.findall(body)) == len(gpx_scan._GPX_OPENINGS.findall(body))
     fast, tree = both(data)
     assert fast.size > 1000 and same(fast, tree)
 
@@ -212,5 +213,5 @@ def test_an_ampersand_outside_the_points_keeps_the_fast_path(monkeypatch) -> Non
     def no_tree(*args, **kwargs):
         raise AssertionError("the tree parser was not needed")
 
-    monkeypatch.setattr(tf, "_iter_gpx_tree", no_tree)
+    monkeypatch.setattr(gpx, "iter_gpx_tree", no_tree)
     assert tf.read_points(io.BytesIO(data), tf.TrackFormat.GPX).lat.tolist() == [40.1]
