@@ -25,6 +25,7 @@ import numpy as np
 
 from patrols.track_errors import TrackRejected
 from patrols.track_formats import gpx
+from patrols.track_formats.buffer import CHUNK_POINTS, PointBuffer
 from patrols.track_formats.columns import (
     bytes_column,
     parse_decimal_bytes,
@@ -37,11 +38,12 @@ from patrols.track_formats.geojson import iter_geojson
 from patrols.track_formats.gpx import iter_gpx
 from patrols.track_formats.gpx_scan import FastPathMismatch
 from patrols.track_formats.kml import iter_kml
-from patrols.track_formats.points import CHUNK_POINTS, PointChunk, RawPoints, RefKind, TrackFormat
+from patrols.track_formats.points import PointChunk, RawPoints, RefKind, TrackFormat
 from patrols.track_formats.xml_safety import refuse_unsafe_xml
 
 __all__ = [
     "CHUNK_POINTS",
+    "PointBuffer",
     "PointChunk",
     "RawPoints",
     "RefKind",

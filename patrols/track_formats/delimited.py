@@ -10,8 +10,9 @@ from typing import IO, Any
 from django.utils.translation import gettext as _
 
 from patrols.track_errors import TrackRejected
-from patrols.track_formats.columns import decode_chunk, epoch_or_iso
-from patrols.track_formats.points import CHUNK_POINTS, PointChunk, RefKind
+from patrols.track_formats.buffer import PointBuffer
+from patrols.track_formats.columns import epoch_or_iso
+from patrols.track_formats.points import PointChunk, RefKind
 
 _LAT_NAMES = ("lat", "latitude", "纬度", "y", "lat_deg")
 _LON_NAMES = ("lon", "lng", "long", "longitude", "经度", "x", "lon_deg")
@@ -72,10 +73,7 @@ def iter_csv(
         i_lon = _pick(header, _LON_NAMES, columns.get("lon"), _("经度"))
         i_time = _pick(header, _TIME_NAMES, columns.get("time"), _("时间"))
         width = max(i_lat, i_lon, i_time) + 1
-        lats: list[Any] = []
-        lons: list[Any] = []
-        times: list[Any] = []
-        refs: list[int] = []
+        buf = PointBuffer(RefKind.LINE, naive_tz)
         for row in reader:
             if not row or all(not c.strip() for c in row):
                 continue
@@ -85,16 +83,11 @@ def iter_csv(
                     _("第 %(n)d 行只有 %(k)d 列，缺少经纬度或时间。") % {"n": line, "k": len(row)},
                     code="csv_row",
                 )
-            lats.append(row[i_lat].strip())
-            lons.append(row[i_lon].strip())
             raw_t = row[i_time].strip()
-            times.append(epoch_or_iso(float(raw_t)) if _is_number(raw_t) else raw_t)
-            refs.append(line)
-            if len(lats) >= CHUNK_POINTS:
-                yield decode_chunk(times, lats, lons, [0] * len(lats), refs, RefKind.LINE, naive_tz)
-                lats, lons, times, refs = [], [], [], []
-        if lats:
-            yield decode_chunk(times, lats, lons, [0] * len(lats), refs, RefKind.LINE, naive_tz)
+            t = epoch_or_iso(float(raw_t)) if _is_number(raw_t) else raw_t
+            if buf.add(t, row[i_lat].strip(), row[i_lon].strip(), 0, line):
+                yield buf.take()
+        yield from buf.flush()
     except UnicodeDecodeError:
         raise TrackRejected(
             _("CSV 文件不是 UTF-8 编码，请另存为 UTF-8 后再上传。"), code="csv_encoding"
@@ -115,10 +108,7 @@ def iter_plt(fileobj: IO[bytes]) -> Iterator[PointChunk]:
     """GeoLife 1.3: 6 header lines, then lat,lon,0,alt_ft,days_since_1899,date,time (UTC)."""
     text = io.TextIOWrapper(fileobj, encoding="utf-8", errors="replace", newline="")
     try:
-        lats: list[str] = []
-        lons: list[str] = []
-        times: list[str] = []
-        refs: list[int] = []
+        buf = PointBuffer(RefKind.LINE)
         for line_no, line in enumerate(text, start=1):
             if line_no <= 6 or not line.strip():
                 continue
@@ -128,14 +118,8 @@ def iter_plt(fileobj: IO[bytes]) -> Iterator[PointChunk]:
                     _("第 %(n)d 行字段不足（GeoLife PLT 每行应有 7 个字段）。") % {"n": line_no},
                     code="plt_row",
                 )
-            lats.append(parts[0])
-            lons.append(parts[1])
-            times.append(f"{parts[5]}T{parts[6]}Z")
-            refs.append(line_no)
-            if len(lats) >= CHUNK_POINTS:
-                yield decode_chunk(times, lats, lons, [0] * len(lats), refs, RefKind.LINE)
-                lats, lons, times, refs = [], [], [], []
-        if lats:
-            yield decode_chunk(times, lats, lons, [0] * len(lats), refs, RefKind.LINE)
+            if buf.add(f"{parts[5]}T{parts[6]}Z", parts[0], parts[1], 0, line_no):
+                yield buf.take()
+        yield from buf.flush()
     finally:
         text.detach()

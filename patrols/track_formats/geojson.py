@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import IO, Any
+from typing import IO
 
 from django.utils.translation import gettext as _
 
 from patrols.track_errors import TrackRejected
-from patrols.track_formats.columns import decode_chunk, epoch_or_iso
+from patrols.track_formats.buffer import PointBuffer
+from patrols.track_formats.columns import epoch_or_iso
 from patrols.track_formats.points import PointChunk, RefKind
 
 _TIME_LIST_KEYS = ("coordTimes", "times", "timestamps", "coordinateProperties.times")
@@ -32,11 +33,7 @@ def iter_geojson(fileobj: IO[bytes]) -> Iterator[PointChunk]:
         features = [doc]
     else:
         features = [{"type": "Feature", "geometry": doc, "properties": {}}]
-    lats: list[Any] = []
-    lons: list[Any] = []
-    times: list[Any] = []
-    segs: list[int] = []
-    refs: list[int] = []
+    buf = PointBuffer(RefKind.POINT)
     seg_no = -1
     point_seg: int | None = None
     n = 0
@@ -79,10 +76,6 @@ def iter_geojson(fileobj: IO[bytes]) -> Iterator[PointChunk]:
             for c, t in zip(line, lt, strict=False):
                 n += 1
                 ok = isinstance(c, list | tuple) and len(c) >= 2
-                lons.append(c[0] if ok else "nan")
-                lats.append(c[1] if ok else "nan")
-                times.append(epoch_or_iso(t))
-                segs.append(s)
-                refs.append(n)
-    if lats:
-        yield decode_chunk(times, lats, lons, segs, refs, RefKind.POINT)
+                buf.add(epoch_or_iso(t), c[1] if ok else "nan", c[0] if ok else "nan", s, n)
+    # No chunk before the end: the whole document is in memory already.
+    yield from buf.flush()

@@ -8,9 +8,9 @@ from typing import IO
 from django.utils.translation import gettext as _
 
 from patrols.track_errors import TrackRejected
-from patrols.track_formats.columns import decode_chunk
+from patrols.track_formats.buffer import PointBuffer
 from patrols.track_formats.gpx_scan import iter_gpx_fast
-from patrols.track_formats.points import CHUNK_POINTS, PointChunk, RefKind
+from patrols.track_formats.points import PointChunk, RefKind
 from patrols.track_formats.xml_safety import local_name, refuse_unsafe_xml, xml_events
 
 
@@ -28,11 +28,7 @@ def iter_gpx(fileobj: IO[bytes]) -> Iterator[PointChunk]:
 
 
 def iter_gpx_tree(fileobj: IO[bytes], gated: bool = False) -> Iterator[PointChunk]:
-    lats: list[str | None] = []
-    lons: list[str | None] = []
-    times: list[str | None] = []
-    segs: list[int] = []
-    refs: list[int] = []
+    buf = PointBuffer(RefKind.POINT)
     seg_no = -1
     n = 0
     seg_el = None
@@ -48,27 +44,21 @@ def iter_gpx_tree(fileobj: IO[bytes], gated: bool = False) -> Iterator[PointChun
             continue
         if tag.endswith("trkpt") and local_name(tag) == "trkpt":
             n += 1
-            lats.append(el.get("lat"))
-            lons.append(el.get("lon"))
             t = None
             for child in el:
                 if child.tag.endswith("time") and local_name(child.tag) == "time":
                     t = child.text
                     break
-            times.append(t)
-            segs.append(max(seg_no, 0))
-            refs.append(n)
+            full = buf.add(t, el.get("lat"), el.get("lon"), max(seg_no, 0), n)
             # Drop what we have read: the parent keeps only unread children, memory stays flat.
             if seg_el is not None:
                 seg_el.clear()
             else:
                 el.clear()
-            if len(lats) >= CHUNK_POINTS:
-                yield decode_chunk(times, lats, lons, segs, refs, RefKind.POINT)
-                lats, lons, times, segs, refs = [], [], [], [], []
+            if full:
+                yield buf.take()
         elif tag.endswith(("trkseg", "trk", "wpt", "rte", "metadata")):
             el.clear()
     if not saw_gpx:
         raise TrackRejected(_("这不是 GPX 文件：缺少 <gpx> 根元素。"), 422, code="not_a_track")
-    if lats:
-        yield decode_chunk(times, lats, lons, segs, refs, RefKind.POINT)
+    yield from buf.flush()

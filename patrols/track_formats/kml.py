@@ -8,18 +8,14 @@ from typing import IO, Any
 from django.utils.translation import gettext as _
 
 from patrols.track_errors import TrackRejected
-from patrols.track_formats.columns import decode_chunk
-from patrols.track_formats.points import CHUNK_POINTS, PointChunk, RefKind
+from patrols.track_formats.buffer import PointBuffer
+from patrols.track_formats.points import PointChunk, RefKind
 from patrols.track_formats.xml_safety import local_name, xml_events
 
 
 def iter_kml(fileobj: IO[bytes]) -> Iterator[PointChunk]:
     """KML: gx:Track (when + gx:coord pairs), timed Placemark Points, and LineStrings (untimed)."""
-    lats: list[Any] = []
-    lons: list[Any] = []
-    times: list[Any] = []
-    segs: list[int] = []
-    refs: list[int] = []
+    buf = PointBuffer(RefKind.POINT)
     seg_no = -1
     n = 0
     saw_kml = False
@@ -35,11 +31,7 @@ def iter_kml(fileobj: IO[bytes]) -> Iterator[PointChunk]:
             parts = c.replace(",", " ").split()
             n += 1
             lon, lat = (parts + ["nan", "nan"])[:2]
-            lats.append(lat)
-            lons.append(lon)
-            times.append(t)
-            segs.append(seg)
-            refs.append(n)
+            buf.add(t, lat, lon, seg, n)
 
     for event, el in xml_events(fileobj):
         local = local_name(el.tag)
@@ -86,10 +78,8 @@ def iter_kml(fileobj: IO[bytes]) -> Iterator[PointChunk]:
                 add([None] * len(tuples), tuples, seg_no)
             placemark_time, placemark_points = None, []
             el.clear()
-        if len(lats) >= CHUNK_POINTS:
-            yield decode_chunk(times, lats, lons, segs, refs, RefKind.POINT)
-            lats, lons, times, segs, refs = [], [], [], [], []
+        if buf.full:
+            yield buf.take()
     if not saw_kml:
         raise TrackRejected(_("这不是 KML 文件：缺少 <kml> 根元素。"), 422, code="not_a_track")
-    if lats:
-        yield decode_chunk(times, lats, lons, segs, refs, RefKind.POINT)
+    yield from buf.flush()

@@ -8,8 +8,6 @@ from enum import StrEnum
 import numpy as np
 from django.utils.translation import gettext as _
 
-CHUNK_POINTS = 50_000
-
 
 class TrackFormat(StrEnum):
     GPX = "gpx"
