@@ -10,7 +10,7 @@ import gc
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import IO
+from typing import IO, Any
 
 import numpy as np
 from django.utils.translation import gettext as _
@@ -104,96 +104,120 @@ def _gpx_cut(block: bytes) -> int:
     return 0
 
 
-def iter_gpx_fast(fileobj: IO[bytes]) -> Iterator[PointChunk]:
-    """Regex scan of a document the expat gate proved well-formed, entity-free and plain.
-
-    findall runs in C over 8 MB blocks; a count of trkpt tags per block guards against any
-    construct the pattern does not understand (then the caller falls back to the tree parser).
-    """
-    seg_no = -1
-    n = 0
+def _blocks(fileobj: IO[bytes]) -> Iterator[bytes]:
+    """The file in blocks of about _GPX_BLOCK bytes, each ending after its last complete trkpt."""
     carry = b""
-    saw_gpx = False
     while True:
         more = fileobj.read(_GPX_BLOCK)
         block = carry + more
         if not block:
-            break
+            return
         cut = len(block) if not more else _gpx_cut(block)
         if more and cut == 0:
             carry = block
             continue
         body, carry = block[:cut], block[cut:]
+        yield body
+        if not more:
+            return
+
+
+# What a block's tokens give: trkseg flags (one per token), then time, lat and lon of the points.
+_Columns = tuple[np.ndarray, Any, Any, Any]
+
+
+def _strict_columns(body: bytes) -> _Columns | None:
+    """The block as numpy bytes columns, if every trkseg/trkpt in it has the strict layout."""
+    strict_pattern = _GPX_STRICT_NO_REFS if b"&" in body else _GPX_STRICT
+    with _collector_paused():
+        tokens = strict_pattern.findall(body)
+    n_segs = body.count(b"<trkseg")
+    # bytes.count runs at memory speed; prefixed tags would be invisible to it, so they
+    # (and any other layout) send the block to the general pattern.
+    if b":trkpt" in body or b":trkseg" in body:
+        return None
+    if len(tokens) != n_segs + body.count(b"<trkpt"):
+        return None
+    if not tokens:
+        return np.zeros(0, dtype=bool), None, None, None
+    # Columns as bytes arrays: no Python object per value beyond findall's own.
+    with _collector_paused():
+        seg_col, lat_col, lon_col, time_col = zip(*tokens, strict=True)
+    is_seg = np.frombuffer(bytes(map(len, seg_col)), dtype=np.uint8) != 0
+    if int(is_seg.sum()) != n_segs:
+        return None
+    is_pt = ~is_seg
+    if not is_pt.any():
+        return is_seg, None, None, None
+    return (
+        is_seg,
+        bytes_column(time_col, is_pt),
+        bytes_column(lat_col, is_pt),
+        bytes_column(lon_col, is_pt),
+    )
+
+
+def _general_columns(body: bytes) -> _Columns:
+    """The block as lists of str: namespace prefixes, other attribute order, extra children."""
+    openings = _GPX_OPENINGS.findall(body)
+    n_segs = sum(1 for o in openings if o.startswith(b"trkseg"))
+    tokens = _GPX_TOKEN.findall(body)
+    points = [tk for tk in tokens if not tk[0]]
+    if len(tokens) != len(openings) or len(points) != len(openings) - n_segs:
+        raise FastPathMismatch
+    if any(b"&" in tk[6] for tk in points if tk[6]):
+        raise FastPathMismatch  # a reference somewhere inside: let the tree parser decode
+    lats = [(tk[1] or tk[4]).decode() for tk in points]
+    lons = [(tk[2] or tk[3]).decode() for tk in points]
+    times = [
+        tk[5].decode()
+        if tk[5]
+        else (m.group(1).decode() if (m := _GPX_TIME.search(tk[6])) else None)
+        for tk in points
+    ]
+    is_seg = np.fromiter((bool(tk[0]) for tk in tokens), dtype=bool, count=len(tokens))
+    return is_seg, times, lats, lons
+
+
+class _Numbering:
+    """Segment numbers and point ordinals, carried from one block to the next."""
+
+    def __init__(self) -> None:
+        self.seg_no = -1
+        self.n = 0
+
+    def points(self, is_seg: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+        """Segment and ordinal of each trkpt among a block's tokens; None if it has none."""
+        n_pts = int(is_seg.size - is_seg.sum())
+        if not n_pts:
+            self.seg_no += is_seg.size
+            return None
+        segs = self.seg_no + np.cumsum(is_seg)
+        self.seg_no = int(segs[-1])
+        refs = np.arange(self.n + 1, self.n + n_pts + 1)
+        self.n += n_pts
+        return np.maximum(segs[~is_seg], 0), refs
+
+
+def iter_gpx_fast(fileobj: IO[bytes]) -> Iterator[PointChunk]:
+    """Regex scan of a document the expat gate proved well-formed, entity-free and plain.
+
+    findall runs in C over 4 MB blocks; a count of trkpt tags per block guards against any
+    construct the pattern does not understand (then the caller falls back to the tree parser).
+    One chunk per block.
+    """
+    numbering = _Numbering()
+    saw_gpx = False
+    for body in _blocks(fileobj):
         if not saw_gpx and _GPX_ROOT.search(body):
             saw_gpx = True
-        strict_pattern = _GPX_STRICT_NO_REFS if b"&" in body else _GPX_STRICT
-        with _collector_paused():
-            tokens = strict_pattern.findall(body)
-        n_segs = body.count(b"<trkseg")
-        # bytes.count runs at memory speed; prefixed tags would be invisible to it, so they
-        # (and any other layout) send the block to the general pattern.
-        strict = (
-            b":trkpt" not in body
-            and b":trkseg" not in body
-            and len(tokens) == n_segs + body.count(b"<trkpt")
-        )
-        if strict and tokens:
-            # Columns as bytes arrays: no Python object per value beyond findall's own.
-            with _collector_paused():
-                seg_col, lat_col, lon_col, time_col = zip(*tokens, strict=True)
-            is_seg = np.frombuffer(bytes(map(len, seg_col)), dtype=np.uint8) != 0
-            strict = int(is_seg.sum()) == n_segs
-        if strict:
-            n_pts = len(tokens) - n_segs
-            if n_pts:
-                is_pt = ~is_seg
-                segs = seg_no + np.cumsum(is_seg)
-                seg_no = int(segs[-1])
-                refs = np.arange(n + 1, n + n_pts + 1)
-                n += n_pts
-                yield decode_chunk(
-                    bytes_column(time_col, is_pt),
-                    bytes_column(lat_col, is_pt),
-                    bytes_column(lon_col, is_pt),
-                    np.maximum(segs[is_pt], 0),
-                    refs,
-                    RefKind.POINT,
-                )
-            else:
-                seg_no += len(tokens)
-            if not more:
-                break
-            continue
-        # The general pattern: namespace prefixes, other attribute order, extra children.
-        openings = _GPX_OPENINGS.findall(body)
-        n_segs = sum(1 for o in openings if o.startswith(b"trkseg"))
-        tokens = _GPX_TOKEN.findall(body)
-        points = [tk for tk in tokens if not tk[0]]
-        if len(tokens) != len(openings) or len(points) != len(openings) - n_segs:
-            raise FastPathMismatch
-        if any(b"&" in tk[6] for tk in points if tk[6]):
-            raise FastPathMismatch  # a reference somewhere inside: let the tree parser decode
-        lats = [(tk[1] or tk[4]).decode() for tk in points]
-        lons = [(tk[2] or tk[3]).decode() for tk in points]
-        times = [
-            tk[5].decode()
-            if tk[5]
-            else (m.group(1).decode() if (m := _GPX_TIME.search(tk[6])) else None)
-            for tk in points
-        ]
-        if not points:
-            seg_no += len(tokens)
-            if not more:
-                break
-            continue
-        is_seg = np.fromiter((bool(tk[0]) for tk in tokens), dtype=bool, count=len(tokens))
-        segs = seg_no + np.cumsum(is_seg)
-        seg_no = int(segs[-1])
-        pt_segs = np.maximum(segs[~is_seg], 0).tolist()
-        refs = list(range(n + 1, n + len(points) + 1))
-        n += len(points)
-        yield decode_chunk(times, lats, lons, pt_segs, refs, RefKind.POINT)
-        if not more:
-            break
+        columns = _strict_columns(body)
+        if columns is None:
+            columns = _general_columns(body)
+        is_seg, times, lats, lons = columns
+        numbered = numbering.points(is_seg)
+        if numbered is not None:
+            segs, refs = numbered
+            yield decode_chunk(times, lats, lons, segs, refs, RefKind.POINT)
     if not saw_gpx:
         raise TrackRejected(_("这不是 GPX 文件：缺少 <gpx> 根元素。"), 422, code="not_a_track")
