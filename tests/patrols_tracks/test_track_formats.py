@@ -215,3 +215,98 @@ def test_an_ampersand_outside_the_points_keeps_the_fast_path(monkeypatch) -> Non
 
     monkeypatch.setattr(gpx, "iter_gpx_tree", no_tree)
     assert tf.read_points(io.BytesIO(data), tf.TrackFormat.GPX).lat.tolist() == [40.1]
+
+
+def phone_gpx(n: int, *, segments: int = 1, variable: bool = False, millis: bool = False) -> bytes:
+    """GPX the way phone apps write it: indented, 1 s sampling, ele, time, GPX 1.0's course
+    and speed, hdop, and a Garmin TrackPointExtension (heart rate, cadence) on every point."""
+    rng = np.random.default_rng(n)
+    lat = 40.0 + np.cumsum(rng.normal(0, 1.5e-5, n))
+    lon = 116.31 + np.cumsum(rng.normal(0, 1.5e-5, n))
+    step = np.arange(n) * (1001 if millis else 1000)
+    stamps = np.datetime_as_string(
+        np.datetime64(1714550400, "ms") + step.astype("timedelta64[ms]"),
+        unit="ms" if millis else "s",
+    )
+    fmt = (lambda v: repr(round(v, 8))) if variable else (lambda v: f"{v:.7f}")
+    points = [
+        f'   <trkpt lat="{fmt(la)}" lon="{fmt(lo)}">\n    <ele>{50 + i % 7 / 10:.1f}</ele>\n'
+        f"    <time>{s}Z</time>\n    <course>{i % 360}.0</course>\n    <speed>1.{i % 9}</speed>\n"
+        f"    <hdop>{1 + i % 5}.0</hdop>\n    <extensions>\n     <gpxtpx:TrackPointExtension>\n"
+        f"      <gpxtpx:hr>{90 + i % 60}</gpxtpx:hr>\n      <gpxtpx:cad>{70 + i % 20}</gpxtpx:cad>\n"
+        "     </gpxtpx:TrackPointExtension>\n    </extensions>\n   </trkpt>\n"
+        for i, (la, lo, s) in enumerate(zip(lat.tolist(), lon.tolist(), stamps, strict=True))
+    ]
+    per_seg = -(-n // segments)
+    body = "  </trkseg>\n  <trkseg>\n".join(
+        "".join(points[k : k + per_seg]) for k in range(0, n, per_seg)
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<gpx version="1.1" creator="PhoneApp" '
+        'xmlns="http://www.topografix.com/GPX/1/1" '
+        'xmlns:gpxtpx="http://www.garmin.com/xmlschemas/TrackPointExtension/v1">\n'
+        f" <metadata><time>{stamps[0]}Z</time></metadata>\n <trk>\n  <name>Walk</name>\n"
+        f"  <trkseg>\n{body}  </trkseg>\n </trk>\n</gpx>\n"
+    ).encode()
+
+
+def assert_reads_as_gpxpy(data: bytes) -> tf.RawPoints:
+    ours = tf.read_points(io.BytesIO(data), tf.TrackFormat.GPX)
+    ref = gpxpy.parse(data.decode("utf-8"))
+    points = [
+        (seg_no, p)
+        for seg_no, seg in enumerate(s for trk in ref.tracks for s in trk.segments)
+        for p in seg.points
+    ]
+    assert ours.size == len(points) > 0
+    assert ours.lat.tolist() == [p.latitude for _, p in points]
+    assert ours.lon.tolist() == [p.longitude for _, p in points]
+    want_t = [p.time.timestamp() if p.time else np.nan for _, p in points]
+    assert np.array_equal(ours.t, np.array(want_t), equal_nan=True)
+    assert ours.seg.tolist() == [s for s, _ in points]
+    assert ours.ref.tolist() == list(range(1, ours.size + 1))
+    return ours
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{}, {"segments": 3}, {"variable": True, "millis": True}],
+    ids=["fixed-decimals", "three-segments", "varying-decimals-and-ms"],
+)
+def test_phone_app_layout_reads_exactly_as_gpxpy_reads_it(kwargs) -> None:
+    data = phone_gpx(3000, **kwargs)
+    ours = assert_reads_as_gpxpy(data)
+    assert np.all(np.diff(ours.t) > 0)
+
+
+def test_phone_app_layout_takes_the_strict_pattern_and_agrees_with_the_tree(monkeypatch) -> None:
+    data = phone_gpx(500, segments=2)
+    body = data[data.index(b"<trkseg>") :]
+    assert len(gpx_scan._GPX_STRICT.findall(body)) == len(gpx_scan._GPX_OPENINGS.findall(body))
+
+    def general_not_needed(body: bytes) -> None:
+        raise AssertionError("the general pattern was not needed")
+
+    monkeypatch.setattr(gpx_scan, "_general_columns", general_not_needed)
+    fast, tree = both(data)
+    assert fast.size == 500 and same(fast, tree)
+
+
+def test_phone_app_points_split_across_read_blocks(monkeypatch) -> None:
+    monkeypatch.setattr(gpx_scan, "_GPX_BLOCK", 1000)  # ~3 points a block, cut mid-extension
+    assert_reads_as_gpxpy(phone_gpx(300, segments=2))
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        (b"</trkpt>", b"</trkpt >"),  # the strict tail stops at "</trkpt" and gives up
+        (b"<extensions>", b'<extensions><trkpt lat="1" lon="2"></trkpt>'),  # nested: tree
+        (b"<course>", b"<name>A &amp; B</name><course>"),  # a reference the tail just skips
+        (b"    <time>", b"    <sat>7</sat><time>"),  # time after another child: general
+    ],
+    ids=["close-with-space", "nested-trkpt", "reference-in-extra-child", "time-not-first"],
+)
+def test_odd_phone_layouts_still_agree_with_the_tree_parser(old: bytes, new: bytes) -> None:
+    fast, tree = both(phone_gpx(200).replace(old, new))
+    assert fast.size == tree.size >= 200 and same(fast, tree)
