@@ -14,6 +14,11 @@ that also proves the file well-formed. GPX is then read by a C-speed regex scan 
 when the file is plain (no comments/CDATA/DOCTYPE) and every trkpt is accounted for, otherwise by
 ElementTree's iterparse, clearing elements as they are read. Either way memory follows the number
 of points (~40 bytes each), never the size of the XML tree.
+
+Modules: `points` (the shapes above), `detect` (which format), `columns` (text → numpy numbers and
+times), `buffer` (PointBuffer: the one place per-point parsers collect points into chunks),
+`xml_safety` (the expat gate), `gpx` and `gpx_scan` (tree path, regex path), `kml`, `geojson`,
+`delimited` (CSV, GeoLife PLT). This module re-exports the public names and reads whole files.
 """
 
 from __future__ import annotations
