@@ -39,6 +39,7 @@ def _rect(page, segment_id: int) -> dict:
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
+# One planner's journey, step by step as they would click it: it reads best as one piece.
 def test_select_assign_and_see_it_on_the_board(live_server, browser_page, tmp_path):
     so = f.office()
     comm = f.community(so, name="荷清苑社区")

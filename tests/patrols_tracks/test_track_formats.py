@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from patrols import track_formats as tf
+from patrols.track_formats import gpx, gpx_scan
 from tests.conftest import data_file
 
 GPX_FILES = [
@@ -23,7 +24,7 @@ GPX_FILES = [
 def both(data: bytes) -> tuple[tf.RawPoints, tf.RawPoints]:
     fast = tf.read_points(io.BytesIO(data), tf.TrackFormat.GPX)
     tree = io.BytesIO(data)
-    chunks = list(tf._iter_gpx_tree(tree))
+    chunks = list(gpx.iter_gpx_tree(tree))
     cat = {
         k: np.concatenate([getattr(c, k) for c in chunks])
         for k in ("t", "lat", "lon", "seg", "ref")
@@ -75,14 +76,14 @@ def test_unexpected_markup_falls_back_instead_of_missing_points() -> None:
         b'<trkpt lat="40.0" lon="116.31" src="odd"><time>2024-05-01T01:00:00Z</time></trkpt>'
         b'<trkpt lat="40.1" lon="116.32"><time>2024-05-01T01:00:05Z</time></trkpt></trkseg></trk></gpx>'
     )
-    with pytest.raises(tf._FastPathMismatch):
-        list(tf._iter_gpx_fast(io.BytesIO(data)))
+    with pytest.raises(gpx_scan.FastPathMismatch):
+        list(gpx_scan.iter_gpx_fast(io.BytesIO(data)))
     points = tf.read_points(io.BytesIO(data), tf.TrackFormat.GPX)
     assert points.lat.tolist() == [40.0, 40.1]
 
 
 def test_points_split_across_read_blocks(monkeypatch) -> None:
-    monkeypatch.setattr(tf, "_GPX_BLOCK", 97)
+    monkeypatch.setattr(gpx_scan, "_GPX_BLOCK", 97)
     body = b"".join(
         b'<trkpt lat="40.%03d" lon="116.31"><time>2024-05-01T01:%02d:00Z</time></trkpt>\n' % (i, i)
         for i in range(40)
@@ -106,7 +107,7 @@ def test_simulator_layout_takes_the_strict_pattern_and_agrees() -> None:
     lines = [[(116.31, 40.0), (116.315, 40.0)], [(116.315, 40.0), (116.315, 40.004)]]
     data = gpx_bytes(simulate_pair_day(lines, date(2024, 5, 1), seed=2)["a"])
     body = data[data.index(b"<trkseg>") :]
-    assert len(tf._GPX_STRICT.findall(body)) == len(tf._GPX_OPENINGS.findall(body))
+    assert len(gpx_scan._GPX_STRICT.findall(body)) == len(gpx_scan._GPX_OPENINGS.findall(body))
     fast, tree = both(data)
     assert fast.size > 1000 and same(fast, tree)
 
@@ -212,5 +213,100 @@ def test_an_ampersand_outside_the_points_keeps_the_fast_path(monkeypatch) -> Non
     def no_tree(*args, **kwargs):
         raise AssertionError("the tree parser was not needed")
 
-    monkeypatch.setattr(tf, "_iter_gpx_tree", no_tree)
+    monkeypatch.setattr(gpx, "iter_gpx_tree", no_tree)
     assert tf.read_points(io.BytesIO(data), tf.TrackFormat.GPX).lat.tolist() == [40.1]
+
+
+def phone_gpx(n: int, *, segments: int = 1, variable: bool = False, millis: bool = False) -> bytes:
+    """GPX the way phone apps write it: indented, 1 s sampling, ele, time, GPX 1.0's course
+    and speed, hdop, and a Garmin TrackPointExtension (heart rate, cadence) on every point."""
+    rng = np.random.default_rng(n)
+    lat = 40.0 + np.cumsum(rng.normal(0, 1.5e-5, n))
+    lon = 116.31 + np.cumsum(rng.normal(0, 1.5e-5, n))
+    step = np.arange(n) * (1001 if millis else 1000)
+    stamps = np.datetime_as_string(
+        np.datetime64(1714550400, "ms") + step.astype("timedelta64[ms]"),
+        unit="ms" if millis else "s",
+    )
+    fmt = (lambda v: repr(round(v, 8))) if variable else (lambda v: f"{v:.7f}")
+    points = [
+        f'   <trkpt lat="{fmt(la)}" lon="{fmt(lo)}">\n    <ele>{50 + i % 7 / 10:.1f}</ele>\n'
+        f"    <time>{s}Z</time>\n    <course>{i % 360}.0</course>\n    <speed>1.{i % 9}</speed>\n"
+        f"    <hdop>{1 + i % 5}.0</hdop>\n    <extensions>\n     <gpxtpx:TrackPointExtension>\n"
+        f"      <gpxtpx:hr>{90 + i % 60}</gpxtpx:hr>\n      <gpxtpx:cad>{70 + i % 20}</gpxtpx:cad>\n"
+        "     </gpxtpx:TrackPointExtension>\n    </extensions>\n   </trkpt>\n"
+        for i, (la, lo, s) in enumerate(zip(lat.tolist(), lon.tolist(), stamps, strict=True))
+    ]
+    per_seg = -(-n // segments)
+    body = "  </trkseg>\n  <trkseg>\n".join(
+        "".join(points[k : k + per_seg]) for k in range(0, n, per_seg)
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<gpx version="1.1" creator="PhoneApp" '
+        'xmlns="http://www.topografix.com/GPX/1/1" '
+        'xmlns:gpxtpx="http://www.garmin.com/xmlschemas/TrackPointExtension/v1">\n'
+        f" <metadata><time>{stamps[0]}Z</time></metadata>\n <trk>\n  <name>Walk</name>\n"
+        f"  <trkseg>\n{body}  </trkseg>\n </trk>\n</gpx>\n"
+    ).encode()
+
+
+def assert_reads_as_gpxpy(data: bytes) -> tf.RawPoints:
+    ours = tf.read_points(io.BytesIO(data), tf.TrackFormat.GPX)
+    ref = gpxpy.parse(data.decode("utf-8"))
+    points = [
+        (seg_no, p)
+        for seg_no, seg in enumerate(s for trk in ref.tracks for s in trk.segments)
+        for p in seg.points
+    ]
+    assert ours.size == len(points) > 0
+    assert ours.lat.tolist() == [p.latitude for _, p in points]
+    assert ours.lon.tolist() == [p.longitude for _, p in points]
+    want_t = [p.time.timestamp() if p.time else np.nan for _, p in points]
+    assert np.array_equal(ours.t, np.array(want_t), equal_nan=True)
+    assert ours.seg.tolist() == [s for s, _ in points]
+    assert ours.ref.tolist() == list(range(1, ours.size + 1))
+    return ours
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{}, {"segments": 3}, {"variable": True, "millis": True}],
+    ids=["fixed-decimals", "three-segments", "varying-decimals-and-ms"],
+)
+def test_phone_app_layout_reads_exactly_as_gpxpy_reads_it(kwargs) -> None:
+    data = phone_gpx(3000, **kwargs)
+    ours = assert_reads_as_gpxpy(data)
+    assert np.all(np.diff(ours.t) > 0)
+
+
+def test_phone_app_layout_takes_the_strict_pattern_and_agrees_with_the_tree(monkeypatch) -> None:
+    data = phone_gpx(500, segments=2)
+    body = data[data.index(b"<trkseg>") :]
+    assert len(gpx_scan._GPX_STRICT.findall(body)) == len(gpx_scan._GPX_OPENINGS.findall(body))
+
+    def general_not_needed(body: bytes) -> None:
+        raise AssertionError("the general pattern was not needed")
+
+    monkeypatch.setattr(gpx_scan, "_general_columns", general_not_needed)
+    fast, tree = both(data)
+    assert fast.size == 500 and same(fast, tree)
+
+
+def test_phone_app_points_split_across_read_blocks(monkeypatch) -> None:
+    monkeypatch.setattr(gpx_scan, "_GPX_BLOCK", 1000)  # ~3 points a block, cut mid-extension
+    assert_reads_as_gpxpy(phone_gpx(300, segments=2))
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        (b"</trkpt>", b"</trkpt >"),  # the strict tail stops at "</trkpt" and gives up
+        (b"<extensions>", b'<extensions><trkpt lat="1" lon="2"></trkpt>'),  # nested: tree
+        (b"<course>", b"<name>A &amp; B</name><course>"),  # a reference the tail just skips
+        (b"    <time>", b"    <sat>7</sat><time>"),  # time after another child: general
+    ],
+    ids=["close-with-space", "nested-trkpt", "reference-in-extra-child", "time-not-first"],
+)
+def test_odd_phone_layouts_still_agree_with_the_tree_parser(old: bytes, new: bytes) -> None:
+    fast, tree = both(phone_gpx(200).replace(old, new))
+    assert fast.size == tree.size >= 200 and same(fast, tree)
