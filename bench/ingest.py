@@ -32,7 +32,7 @@ from django.db import connection  # noqa: E402
 
 from demo.simulate import simulate_pair_day, write_gpx  # noqa: E402
 from geo.models import Community, StreetOffice  # noqa: E402
-from patrols.ingest import ingest_file  # noqa: E402
+from patrols.tracks.ingest import ingest_file  # noqa: E402
 from stewards.models import Steward  # noqa: E402
 
 ORIGIN = (116.31, 40.00)

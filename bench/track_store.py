@@ -6,7 +6,7 @@ Issue 4 asks for storage that scales to "thousands of stewards × 2 h at 1 Hz �
 and the design note (docs/design/tracks.md) chose one row per track (a line plus a float8[] of
 times) over one row per fix. This measures both on the same synthetic day, in the same run:
 
-* tracks: the ingest's own binary COPY (`patrols.ingest._copy_tracks`, parsing excluded: see
+* tracks: the ingest's own binary COPY (`patrols.tracks.ingest._copy_tracks`, parsing excluded: see
   bench.ingest for that), then `patrols.tracks.load_points` for every steward of the day — the
   read the batch evaluation does — against a floor that only fetches the same rows' blobs in
   binary format (no decoding, no trimming);
@@ -36,12 +36,12 @@ from django.db import connection, transaction  # noqa: E402
 
 from geo.local_days import local_day_bounds  # noqa: E402
 from geo.models import Community, StreetOffice  # noqa: E402
-from patrols.ingest import _copy_tracks  # noqa: E402
 from patrols.models import TrackUpload  # noqa: E402
-from patrols.track_cleaning import CleanTrack  # noqa: E402
-from patrols.track_partitions import ensure_partitions  # noqa: E402
-from patrols.track_queries import LOAD_POINTS  # noqa: E402
-from patrols.tracks import fetch_binary, load_points  # noqa: E402
+from patrols.tracks.cleaning import CleanTrack  # noqa: E402
+from patrols.tracks.ingest import _copy_tracks  # noqa: E402
+from patrols.tracks.partitions import ensure_partitions  # noqa: E402
+from patrols.tracks.queries import LOAD_POINTS  # noqa: E402
+from patrols.tracks.store import fetch_binary, load_points  # noqa: E402
 from stewards.models import Steward  # noqa: E402
 
 DAY = date(2019, 3, 12)  # a month of its own: its partition holds only this benchmark

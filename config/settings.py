@@ -162,7 +162,7 @@ LOGGING = {
 # pyogrio's bundled GDAL instead.
 SILENCED_SYSTEM_CHECKS = ["gis.W001"]
 
-# GPS track uploads (patrols.ingest): size limit and cleaning thresholds (see patrols/track_cleaning.py).
+# GPS track uploads (patrols.tracks.ingest): size limit and cleaning thresholds (see patrols/tracks/cleaning.py).
 ALLEY_MAX_UPLOAD_BYTES = env_int("ALLEY_MAX_UPLOAD_BYTES", 50 * 1024 * 1024)
 ALLEY_TRACK_CLEANING: dict[str, float] = {}
 # Raw GPS tracks (personal location data) are kept this many calendar months: `prune_tracks`.

@@ -25,7 +25,7 @@ from patrols import coverage_queries as grid_queries
 from patrols.models import PairDayVerdict, RuleSettings, SegmentCoverage
 from patrols.pair_day import SegmentSet, assess_on_segments
 from patrols.rule_config import RuleParams
-from patrols.track_series import TrackArrays
+from patrols.tracks.series import TrackArrays
 from stewards.models import Pair, PairMember, Steward, pair_exists_on
 
 PointsLoader = Callable[[Sequence[int], datetime, datetime], dict[int, TrackArrays]]
@@ -33,7 +33,7 @@ Progress = Callable[[int, int, str], None]
 
 
 def _default_loader() -> PointsLoader:
-    from patrols.tracks import load_points  # wired at merge (issue 4 owns track storage)
+    from patrols.tracks.store import load_points  # wired at merge (issue 4 owns track storage)
 
     return load_points
 

@@ -13,7 +13,7 @@ from geo.local_projection import LocalProjection
 from patrols.rule import Verdict, verdict
 from patrols.rule_config import DEFAULT_PARAMS, RuleParams
 from patrols.together import PairDayMeasurement, measure_pair_day
-from patrols.track_series import TrackArrays
+from patrols.tracks.series import TrackArrays
 from patrols.walked_coverage import (
     SegmentCoverageResult,
     SegmentSamples,

@@ -1,7 +1,7 @@
 """One pair-day on a map: the claimed alleys (walked or not), the members' tracks, the verdict.
 
 Supervising staff of the street office and the pair's own members may open it. Raw tracks follow
-patrols.track_access: a supervisor sees every member's, a steward only their own, a planner or
+patrols.tracks.access: a supervisor sees every member's, a steward only their own, a planner or
 grid worker none (the page then says so); claims, coverage and the verdict are not raw positions.
 """
 
@@ -26,8 +26,8 @@ from geo.models import Segment, StreetOffice
 from geo.tenancy import offices_for
 from patrols.evaluation import claimed_segments, members_on, params_for_office
 from patrols.models import PairDayVerdict, SegmentCoverage
-from patrols.track_access import track_access_visible_stewards
-from patrols.tracks import load_points
+from patrols.tracks.access import visible_stewards
+from patrols.tracks.store import load_points
 from stewards.models import Pair, Steward
 
 MEMBER_COLOURS = ["#8e44ad", "#e67e22", "#16a085", "#2c3e50"]
@@ -149,7 +149,7 @@ def pair_day_map(request: HttpRequest, pair_id: int, day: str) -> HttpResponse:
             "segment_id", "covered_share"
         )
     )
-    visible = track_access_visible_stewards(request.user, member_ids)
+    visible = visible_stewards(request.user, member_ids)
     start, end = local_day_bounds(the_day, params.timezone)
     points = load_points(visible, start, end) if visible else {}
     names = dict(Steward.objects.filter(id__in=member_ids).values_list("id", "name"))

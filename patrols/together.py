@@ -22,7 +22,7 @@ import shapely
 from geo.local_days import local_day_bounds_epoch
 from geo.local_projection import LocalProjection
 from patrols.rule_config import DEFAULT_PARAMS, RuleParams
-from patrols.track_series import (
+from patrols.tracks.series import (
     TrackArrays,
     forgive_short_stops,
     resample,

@@ -19,11 +19,11 @@ from rest_framework_gis.fields import GeometryField
 from geo.local_days import local_day_bounds
 from patrols.api.verdict_serializers import PairDayVerdictSerializer
 from patrols.evaluation import reevaluate_upload
-from patrols.ingest import IngestResult, TrackRejected, ingest_file, max_upload_bytes
 from patrols.models import Track, TrackUpload
-from patrols.track_access import track_access_can_upload_for, track_access_visible_tracks
-from patrols.track_cleaning import describe_cleaning
-from patrols.track_formats import parse_column_mapping
+from patrols.tracks.access import can_upload_for, visible_tracks
+from patrols.tracks.cleaning import describe_cleaning
+from patrols.tracks.formats import parse_column_mapping
+from patrols.tracks.ingest import IngestResult, TrackRejected, ingest_file, max_upload_bytes
 from stewards.models import Steward
 
 
@@ -122,7 +122,7 @@ def resolve_steward(request, steward_id: int | str | None) -> Steward | Response
             return _error(
                 _("管家编号 %(id)s 不存在。") % {"id": steward_id}, 404, "steward_not_found"
             )
-    if not track_access_can_upload_for(request.user, steward):
+    if not can_upload_for(request.user, steward):
         return _error(
             _(
                 "您不能为“%(name)s”上传轨迹：只能上传本人或同组搭档的轨迹，街道工作人员可代本街道管家上传。"
@@ -175,7 +175,7 @@ class TrackListView(APIView):
 
     @extend_schema(responses=TrackSummarySerializer(many=True))
     def get(self, request: Request) -> Response:
-        qs = track_access_visible_tracks(request.user).order_by("steward_id", "started_at")
+        qs = visible_tracks(request.user).order_by("steward_id", "started_at")
         if sid := request.query_params.get("steward"):
             qs = qs.filter(steward_id=sid)
         if day := request.query_params.get("day"):
@@ -199,5 +199,5 @@ class TrackDetailView(APIView):
 
     @extend_schema(responses=TrackDetailSerializer)
     def get(self, request: Request, pk: int) -> Response:
-        track = get_object_or_404(track_access_visible_tracks(request.user), pk=pk)
+        track = get_object_or_404(visible_tracks(request.user), pk=pk)
         return Response(TrackDetailSerializer(track).data)

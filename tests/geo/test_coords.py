@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from geo import coords
-from patrols.track_cleaning import haversine_m
+from patrols.tracks.cleaning import haversine_m
 
 # googollee/eviltransform test vectors: (wgs lat, wgs lon, gcj lat, gcj lon).
 EVILTRANSFORM = [

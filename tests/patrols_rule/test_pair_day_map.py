@@ -12,7 +12,7 @@ from django.test import Client
 from demo.simulate import gpx_bytes, simulate_pair_day
 from geo.models import Membership
 from patrols.evaluation import evaluate_pair_day
-from patrols.ingest import ingest_file
+from patrols.tracks.ingest import ingest_file
 from tests.patrols_rule.test_upload_rechecks_the_rule import DAY, LINES
 from tests.patrols_tracks import factories as f
 

@@ -306,7 +306,7 @@ def test_failure_while_storing_removes_the_saved_original(client, settings, monk
     def boom(*args, **kwargs):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr("patrols.ingest._copy_tracks", boom)
+    monkeypatch.setattr("patrols.tracks.ingest._copy_tracks", boom)
     with pytest.raises(RuntimeError):
         post(client, gpx(walk()))
     assert not TrackUpload.objects.exists() and not Track.objects.exists()
@@ -345,7 +345,7 @@ def test_geolife_plt_upload(client) -> None:
 
 
 def test_binary_copy_stores_times_geometry_and_flags_exactly(steward) -> None:
-    from patrols.ingest import ingest_file
+    from patrols.tracks.ingest import ingest_file
 
     t0 = 1714525200.0  # 2024-05-01T01:00:00Z
     # Sub-second times, a short walk, then mostly 20 m/s: flagged as a vehicle ride.

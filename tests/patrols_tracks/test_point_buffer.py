@@ -8,8 +8,8 @@ import json
 import numpy as np
 import pytest
 
-from patrols import track_formats as tf
-from patrols.track_formats import buffer
+from patrols.tracks import formats as tf
+from patrols.tracks.formats import buffer
 
 N = tf.CHUNK_POINTS
 

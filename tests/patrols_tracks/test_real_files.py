@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from patrols.ingest import TrackRejected, ingest_file
 from patrols.models import Track, TrackUpload
+from patrols.tracks.ingest import TrackRejected, ingest_file
 from tests.conftest import data_file, geolife_file
 from tests.patrols_tracks import factories as f
 

@@ -13,7 +13,7 @@ from geo.local_days import local_day_bounds
 from geo.models import Segment
 from grids.models import Claim
 from patrols.models import Track, TrackUpload
-from patrols.tracks import load_points
+from patrols.tracks.store import load_points
 from tests.patrols_tracks import factories as f
 
 pytestmark = pytest.mark.django_db

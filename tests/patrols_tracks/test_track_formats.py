@@ -8,8 +8,8 @@ import gpxpy
 import numpy as np
 import pytest
 
-from patrols import track_formats as tf
-from patrols.track_formats import gpx, gpx_scan
+from patrols.tracks import formats as tf
+from patrols.tracks.formats import gpx, gpx_scan
 from tests.conftest import data_file
 
 GPX_FILES = [

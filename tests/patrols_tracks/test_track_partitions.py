@@ -13,11 +13,11 @@ import pytest
 from django.core.management import call_command
 from django.db import connection, connections, transaction
 
-from patrols.ingest import ingest_file
 from patrols.models import Track, TrackUpload
-from patrols.track_partitions import cutoff_month, ensure_partitions, partitions, prune
-from patrols.track_queries import LOAD_POINTS
-from patrols.tracks import load_points
+from patrols.tracks.ingest import ingest_file
+from patrols.tracks.partitions import cutoff_month, ensure_partitions, partitions, prune
+from patrols.tracks.queries import LOAD_POINTS
+from patrols.tracks.store import load_points
 from tests.patrols_tracks import factories as f
 
 HEAD = b'<?xml version="1.0"?><gpx version="1.1" xmlns="http://www.topografix.com/GPX/1/1"><trk><trkseg>'

@@ -12,9 +12,9 @@ from rest_framework.test import APIClient
 from demo.simulate import SCENARIOS, gpx_bytes, simulate_pair_day
 from geo.local_days import local_day_bounds, local_days
 from geo.models import Membership
-from patrols.ingest import ingest_file
 from patrols.models import Track
-from patrols.tracks import load_points
+from patrols.tracks.ingest import ingest_file
+from patrols.tracks.store import load_points
 from tests.patrols_tracks import factories as f
 from tests.patrols_tracks.test_api_upload import LINES, gpx, walk
 
@@ -63,7 +63,7 @@ def test_simulator_scenarios_have_their_signature() -> None:
     absent = simulate_pair_day(LINES, date(2024, 5, 1), scenario="absent", seed=1)
     assert absent["b"][0].size == 0
     vehicle = simulate_pair_day(LINES, date(2024, 5, 1), scenario="vehicle", seed=1)["a"]
-    from patrols.track_cleaning import haversine_m
+    from patrols.tracks.cleaning import haversine_m
 
     speed = haversine_m(vehicle[1][:-1], vehicle[2][:-1], vehicle[1][1:], vehicle[2][1:]).sum() / (
         vehicle[0][-1] - vehicle[0][0]
@@ -168,7 +168,7 @@ def test_load_points_reads_naive_bounds_as_local_time() -> None:
 def test_wkb_lines_are_read_in_place_and_other_encodings_refused() -> None:
     import shapely
 
-    from patrols.tracks import decode_wkb_line
+    from patrols.tracks.store import decode_wkb_line
 
     line = shapely.LineString([(116.31, 40.0), (116.3101, 40.0002), (116.3102, 40.0001)])
     xy = decode_wkb_line(shapely.to_wkb(line, byte_order=1))

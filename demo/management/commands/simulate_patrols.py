@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from demo.simulate import SCENARIOS, gpx_bytes, simulate_pair_day
 from grids.models import Claim
-from patrols.ingest import TrackRejected, ingest_file
+from patrols.tracks.ingest import TrackRejected, ingest_file
 from stewards.models import Pair
 
 # Mostly compliant pairs, with every deviant case present in a demo week.

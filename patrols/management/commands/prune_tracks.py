@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from patrols.track_partitions import partitions, prune
+from patrols.tracks.partitions import partitions, prune
 
 
 class Command(BaseCommand):

@@ -24,11 +24,11 @@ from django.utils.translation import gettext as _
 
 from geo.coords import CRS, to_wgs84
 from patrols.models import TrackUpload
-from patrols.track_cleaning import CleaningParams, CleanTrack, clean
-from patrols.track_errors import TrackRejected
-from patrols.track_formats import TrackFormat, detect_format, read_points
-from patrols.track_partitions import ensure_partitions
-from patrols.track_queries import COPY_TRACKS
+from patrols.tracks.cleaning import CleaningParams, CleanTrack, clean
+from patrols.tracks.errors import TrackRejected
+from patrols.tracks.formats import TrackFormat, detect_format, read_points
+from patrols.tracks.partitions import ensure_partitions
+from patrols.tracks.queries import COPY_TRACKS
 from stewards.models import Steward
 
 __all__ = ["IngestResult", "TrackRejected", "ingest_file", "max_upload_bytes"]

@@ -18,8 +18,8 @@ import shapely
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from patrols.track_errors import TrackRejected
-from patrols.track_formats import RawPoints
+from patrols.tracks.errors import TrackRejected
+from patrols.tracks.formats import RawPoints
 
 EARTH_RADIUS_M = 6_371_008.8
 EPOCH_2000 = datetime(2000, 1, 1, tzinfo=UTC).timestamp()

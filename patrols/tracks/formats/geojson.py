@@ -8,10 +8,10 @@ from typing import IO
 
 from django.utils.translation import gettext as _
 
-from patrols.track_errors import TrackRejected
-from patrols.track_formats.buffer import PointBuffer
-from patrols.track_formats.columns import epoch_or_iso
-from patrols.track_formats.points import PointChunk, RefKind
+from patrols.tracks.errors import TrackRejected
+from patrols.tracks.formats.buffer import PointBuffer
+from patrols.tracks.formats.columns import epoch_or_iso
+from patrols.tracks.formats.points import PointChunk, RefKind
 
 _TIME_LIST_KEYS = ("coordTimes", "times", "timestamps", "coordinateProperties.times")
 _TIME_KEYS = ("time", "timestamp", "datetime", "when", "t")

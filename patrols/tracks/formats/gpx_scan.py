@@ -15,9 +15,9 @@ from typing import IO, Any
 import numpy as np
 from django.utils.translation import gettext as _
 
-from patrols.track_errors import TrackRejected
-from patrols.track_formats.columns import bytes_column, decode_chunk
-from patrols.track_formats.points import PointChunk, RefKind
+from patrols.tracks.errors import TrackRejected
+from patrols.tracks.formats.columns import bytes_column, decode_chunk
+from patrols.tracks.formats.points import PointChunk, RefKind
 
 
 class FastPathMismatch(Exception):

@@ -9,10 +9,10 @@ from typing import IO, Any
 
 from django.utils.translation import gettext as _
 
-from patrols.track_errors import TrackRejected
-from patrols.track_formats.buffer import PointBuffer
-from patrols.track_formats.columns import epoch_or_iso
-from patrols.track_formats.points import PointChunk, RefKind
+from patrols.tracks.errors import TrackRejected
+from patrols.tracks.formats.buffer import PointBuffer
+from patrols.tracks.formats.columns import epoch_or_iso
+from patrols.tracks.formats.points import PointChunk, RefKind
 
 _LAT_NAMES = ("lat", "latitude", "纬度", "y", "lat_deg")
 _LON_NAMES = ("lon", "lng", "long", "longitude", "经度", "x", "lon_deg")

@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 from django.utils.translation import gettext as _
 
-from patrols.track_errors import TrackRejected
-from patrols.track_formats.points import PointChunk, RefKind
+from patrols.tracks.errors import TrackRejected
+from patrols.tracks.formats.points import PointChunk, RefKind
 
 _TZ_SUFFIX = re.compile(r"(?:Z|[+-]\d\d:?\d\d)$", re.IGNORECASE)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from patrols.track_errors import TrackRejected
-from patrols.track_formats.points import TrackFormat
+from patrols.tracks.errors import TrackRejected
+from patrols.tracks.formats.points import TrackFormat
 
 _EXTENSIONS = {
     ".gpx": TrackFormat.GPX,

@@ -7,10 +7,10 @@ from typing import IO, Any
 
 from django.utils.translation import gettext as _
 
-from patrols.track_errors import TrackRejected
-from patrols.track_formats.buffer import PointBuffer
-from patrols.track_formats.points import PointChunk, RefKind
-from patrols.track_formats.xml_safety import local_name, xml_events
+from patrols.tracks.errors import TrackRejected
+from patrols.tracks.formats.buffer import PointBuffer
+from patrols.tracks.formats.points import PointChunk, RefKind
+from patrols.tracks.formats.xml_safety import local_name, xml_events
 
 
 def iter_kml(fileobj: IO[bytes]) -> Iterator[PointChunk]:

@@ -28,23 +28,23 @@ from typing import IO
 
 import numpy as np
 
-from patrols.track_errors import TrackRejected
-from patrols.track_formats import gpx
-from patrols.track_formats.buffer import CHUNK_POINTS, PointBuffer
-from patrols.track_formats.columns import (
+from patrols.tracks.errors import TrackRejected
+from patrols.tracks.formats import gpx
+from patrols.tracks.formats.buffer import CHUNK_POINTS, PointBuffer
+from patrols.tracks.formats.columns import (
     bytes_column,
     parse_decimal_bytes,
     parse_times,
     parse_utc_z_bytes,
 )
-from patrols.track_formats.delimited import iter_csv, iter_plt, parse_column_mapping
-from patrols.track_formats.detect import detect_format
-from patrols.track_formats.geojson import iter_geojson
-from patrols.track_formats.gpx import iter_gpx
-from patrols.track_formats.gpx_scan import FastPathMismatch
-from patrols.track_formats.kml import iter_kml
-from patrols.track_formats.points import PointChunk, RawPoints, RefKind, TrackFormat
-from patrols.track_formats.xml_safety import refuse_unsafe_xml
+from patrols.tracks.formats.delimited import iter_csv, iter_plt, parse_column_mapping
+from patrols.tracks.formats.detect import detect_format
+from patrols.tracks.formats.geojson import iter_geojson
+from patrols.tracks.formats.gpx import iter_gpx
+from patrols.tracks.formats.gpx_scan import FastPathMismatch
+from patrols.tracks.formats.kml import iter_kml
+from patrols.tracks.formats.points import PointChunk, RawPoints, RefKind, TrackFormat
+from patrols.tracks.formats.xml_safety import refuse_unsafe_xml
 
 __all__ = [
     "CHUNK_POINTS",

@@ -7,11 +7,11 @@ from typing import IO
 
 from django.utils.translation import gettext as _
 
-from patrols.track_errors import TrackRejected
-from patrols.track_formats.buffer import PointBuffer
-from patrols.track_formats.gpx_scan import iter_gpx_fast
-from patrols.track_formats.points import PointChunk, RefKind
-from patrols.track_formats.xml_safety import local_name, refuse_unsafe_xml, xml_events
+from patrols.tracks.errors import TrackRejected
+from patrols.tracks.formats.buffer import PointBuffer
+from patrols.tracks.formats.gpx_scan import iter_gpx_fast
+from patrols.tracks.formats.points import PointChunk, RefKind
+from patrols.tracks.formats.xml_safety import local_name, refuse_unsafe_xml, xml_events
 
 
 def iter_gpx(fileobj: IO[bytes]) -> Iterator[PointChunk]:

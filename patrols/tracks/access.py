@@ -19,7 +19,7 @@ UPLOAD_FOR_OTHERS_ROLES = (Membership.Role.PLANNER, Membership.Role.SUPERVISOR)
 SEE_ALL_ROLES = (Membership.Role.SUPERVISOR,)
 
 
-def track_access_can_upload_for(user, steward: Steward) -> bool:
+def can_upload_for(user, steward: Steward) -> bool:
     if not user.is_authenticated:
         return False
     if steward.user_id == user.id:
@@ -39,20 +39,20 @@ def _own_or_supervised(user, user_field: str) -> Q:
     return Q(**{user_field: user}) | Q(street_office_id__in=offices_for(user, SEE_ALL_ROLES))
 
 
-def track_access_visible_tracks(user) -> QuerySet[Track]:
+def visible_tracks(user) -> QuerySet[Track]:
     if not user.is_authenticated:
         return Track.objects.none()
     return Track.objects.filter(_own_or_supervised(user, "steward__user"))
 
 
-def track_access_visible_uploads(user) -> QuerySet[TrackUpload]:
+def visible_uploads(user) -> QuerySet[TrackUpload]:
     """Upload records (file name, counts) follow the tracks' rule: self and office supervisors."""
     if not user.is_authenticated:
         return TrackUpload.objects.none()
     return TrackUpload.objects.filter(_own_or_supervised(user, "steward__user"))
 
 
-def track_access_visible_stewards(user, steward_ids: list[int]) -> list[int]:
+def visible_stewards(user, steward_ids: list[int]) -> list[int]:
     """Of these stewards, those whose raw tracks the user may see (same rule as above)."""
     if not user.is_authenticated or not steward_ids:
         return []

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 # COPY is the bulk path (the ORM would issue one INSERT per track with a Python-built array
-# literal). Binary format: patrols.ingest hands over EWKB and ready-made binary arrays.
+# literal). Binary format: patrols.tracks.ingest hands over EWKB and ready-made binary arrays.
 COPY_TRACKS = """
 COPY patrols_track (steward_id, street_office_id, upload_id, started_at, ended_at, geom, times,
                     point_count, length_m, source_crs, flags, created_at)

@@ -11,7 +11,7 @@ import psycopg
 from django.conf import settings
 from django.db import connection
 
-from patrols.track_queries import LOAD_POINTS
+from patrols.tracks.queries import LOAD_POINTS
 
 # PostgreSQL binary array header for a 1-D array: ndim, has_nulls, elem oid, length, lower bound.
 _ARRAY_HEADER = 20

@@ -10,7 +10,7 @@ from xml.parsers import expat
 from defusedxml import DefusedXmlException, EntitiesForbidden, ExternalReferenceForbidden
 from django.utils.translation import gettext as _
 
-from patrols.track_errors import TrackRejected
+from patrols.tracks.errors import TrackRejected
 
 
 def local_name(tag: str) -> str:

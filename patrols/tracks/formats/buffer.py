@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from patrols.track_formats.columns import decode_chunk
-from patrols.track_formats.points import PointChunk, RefKind
+from patrols.tracks.formats.columns import decode_chunk
+from patrols.tracks.formats.points import PointChunk, RefKind
 
 CHUNK_POINTS = 50_000
 

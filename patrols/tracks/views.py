@@ -8,11 +8,11 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from patrols.evaluation import reevaluate_upload
-from patrols.ingest import TrackRejected, ingest_file, max_upload_bytes
 from patrols.models import Track
-from patrols.track_access import track_access_can_upload_for, track_access_visible_uploads
-from patrols.track_cleaning import describe_cleaning
-from patrols.track_formats import parse_column_mapping
+from patrols.tracks.access import can_upload_for, visible_uploads
+from patrols.tracks.cleaning import describe_cleaning
+from patrols.tracks.formats import parse_column_mapping
+from patrols.tracks.ingest import TrackRejected, ingest_file, max_upload_bytes
 from stewards.models import Steward
 
 RECENT_UPLOADS = 10
@@ -27,7 +27,7 @@ def flag_labels() -> dict[str, str]:
 
 def _recent_uploads(user) -> list[dict]:
     uploads = (
-        track_access_visible_uploads(user)
+        visible_uploads(user)
         .select_related("steward", "uploaded_by")
         .order_by("-created_at")[:RECENT_UPLOADS]
     )
@@ -70,7 +70,7 @@ def upload_track(request: HttpRequest) -> HttpResponse:
         )
         if f is None:
             context["error"], status = _("请选择要上传的轨迹文件。"), 400
-        elif steward is None or not track_access_can_upload_for(request.user, steward):
+        elif steward is None or not can_upload_for(request.user, steward):
             context["error"], status = (
                 _("您不能为该管家上传轨迹：只能上传本人或同组搭档的轨迹。"),
                 403,
