@@ -129,3 +129,31 @@ def test_undo_of_a_replacement_batch_with_many_segments_restores_all(setup):
     assert current(segs, D1) == dict.fromkeys(ids, p2.pk)
     assignment.undo(change)
     assert current(segs, D1) == dict.fromkeys(ids, p1.pk)
+
+
+def test_dissolving_a_pair_ends_its_memberships_and_claims_together(setup):
+    _, _, segs, p1, _ = setup
+    assignment.assign(p1, [s.pk for s in segs[:2]], valid_from=D1)
+    change = assignment.dissolve_pair(p1, on=D2)
+    p1.refresh_from_db()
+    assert p1.dissolved_on == D2
+    assert not p1.members.filter(left_on__isnull=True).exists()
+    assert current(segs, D1) == {segs[0].pk: p1.pk, segs[1].pk: p1.pk}  # history kept
+    assert current(segs, D2) == {}
+    assert change.events.count() == 2  # one batch, so the claims can be undone
+
+
+def test_a_failed_dissolve_leaves_the_pair_and_its_claims_as_they_were(setup, monkeypatch):
+    _, _, segs, p1, _ = setup
+    assignment.assign(p1, [s.pk for s in segs[:2]], valid_from=D1)
+
+    def fail(*args, **kwargs):
+        raise assignment.AssignmentError("simulated failure while ending claims")
+
+    monkeypatch.setattr(assignment, "end_pair_claims", fail)
+    with pytest.raises(assignment.AssignmentError):
+        assignment.dissolve_pair(p1, on=D2)
+    p1.refresh_from_db()
+    assert p1.dissolved_on is None
+    assert p1.members.filter(left_on__isnull=True).count() == p1.members.count() > 0
+    assert current(segs, D2) == {segs[0].pk: p1.pk, segs[1].pk: p1.pk}
