@@ -1,6 +1,10 @@
 """Fill empty msgstr entries of a .po file from a JSON dictionary {msgid: translation}.
 
 Used to keep locale/en in step after `makemessages`; multi-line msgids are matched on their joined text.
+The dictionary is the given JSON file plus every `*.json` in the folder beside it named `<stem>.d/`
+(e.g. `locale/en.d/recorder.json`), so work on separate features adds strings without touching one file.
+
+    .venv/bin/python scripts/fill_po.py locale/en/LC_MESSAGES/django.po locale/en.json
 """
 
 from __future__ import annotations
@@ -37,4 +41,7 @@ def fill(po_path: Path, table: dict[str, str]) -> int:
 
 if __name__ == "__main__":
     po, dictionary = Path(sys.argv[1]), Path(sys.argv[2])
-    print(fill(po, json.loads(dictionary.read_text(encoding="utf-8"))), "filled")
+    table = json.loads(dictionary.read_text(encoding="utf-8"))
+    for extra in sorted(dictionary.with_suffix(".d").glob("*.json")):
+        table.update(json.loads(extra.read_text(encoding="utf-8")))
+    print(fill(po, table), "filled")
