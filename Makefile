@@ -3,7 +3,7 @@ SHELL := /bin/bash
 PY := .venv/bin/python
 HOST ?= 127.0.0.1:8000
 
-.PHONY: setup db run test lint format bench stop-db
+.PHONY: setup db run test lint format bench stop-db messages
 
 setup:
 	scripts/bootstrap.sh
@@ -44,3 +44,7 @@ bench: db
 
 stop-db:
 	scripts/pg.sh stop
+
+# Re-extract strings, fill English from locale/en.json + locale/en.d/*.json, list what still lacks English.
+messages:
+	scripts/messages.sh
