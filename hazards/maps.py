@@ -18,6 +18,10 @@ HOTSPOT_STYLE = {
 }
 
 
+HOTSPOT_PANE = "hotspots"
+REPORT_PANE = "reports"
+
+
 class LocalHeatMap(HeatMap):
     """folium's HeatMap, but leaflet-heat comes from our static files (the browser may be offline)."""
 
@@ -29,6 +33,10 @@ def hazard_map(
 ) -> folium.Map:
     fmap = base_map(office.geom.extent)
     add_office_outline(fmap, office)
+    # The heat map draws its canvas in Leaflet's overlay pane (z-index 400); the Gi* hexagons and
+    # the reports get panes of their own above it, or the one hot hexagon hides under the heat.
+    folium.map.CustomPane(HOTSPOT_PANE, z_index=450, pointer_events=True).add_to(fmap)
+    folium.map.CustomPane(REPORT_PANE, z_index=460, pointer_events=True).add_to(fmap)
     pts = [[r.location.y, r.location.x] for r in reports if r.location]
     if pts:
         LocalHeatMap(pts, name=_("密度热力图"), radius=18, blur=22, min_opacity=0.3).add_to(fmap)
@@ -36,6 +44,7 @@ def hazard_map(
         folium.GeoJson(
             hotspot_cells,
             name=_("Gi* 热点/冷点"),
+            pane=HOTSPOT_PANE,
             style_function=lambda f: HOTSPOT_STYLE[f["properties"]["class"]],
             tooltip=folium.GeoJsonTooltip(
                 fields=["count", "z", "p_sim", "class"],
@@ -59,7 +68,10 @@ def hazard_map(
         folium.GeoJson(
             feature_collection(features),
             name=_("上报"),
-            marker=folium.CircleMarker(radius=5, color="#6a1b9a", fill=True, fill_opacity=0.9),
+            pane=REPORT_PANE,
+            marker=folium.CircleMarker(
+                radius=5, color="#6a1b9a", fill=True, fill_opacity=0.9, pane=REPORT_PANE
+            ),
             popup=folium.GeoJsonPopup(fields=["title", "status", "description"], labels=False),
         ).add_to(fmap)
     folium.LayerControl(collapsed=False).add_to(fmap)
