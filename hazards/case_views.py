@@ -38,7 +38,8 @@ def timeline(report: HazardReport, *, public: bool = False) -> list[dict]:
                 "what_is_data": not changed,  # a stored note (moved pin, rating), not a label
                 "who": "" if public else (e.actor.get_username() if e.actor else ""),
                 "role": "" if public else e.actor_role,
-                "note": e.note if changed and show_note and e.note != _("上报") else "",
+                # The first event's note is the automatic "reported", not worth repeating.
+                "note": e.note if changed and show_note and e.from_status else "",
             }
         )
     return rows

@@ -12,8 +12,8 @@ from geo.models import StreetOffice
 from hazards.models import HazardReport
 
 HOTSPOT_STYLE = {
-    "hot": {"fillColor": "#d7301f", "color": "#b30000", "weight": 1, "fillOpacity": 0.55},
-    "cold": {"fillColor": "#2b8cbe", "color": "#045a8d", "weight": 1, "fillOpacity": 0.45},
+    "hot": {"fillColor": "#d7301f", "color": "#7f0000", "weight": 3, "fillOpacity": 0.55},
+    "cold": {"fillColor": "#2b8cbe", "color": "#023858", "weight": 3, "fillOpacity": 0.45},
     "ns": {"fillColor": "#ffffff", "color": "#999999", "weight": 0.3, "fillOpacity": 0.0},
 }
 

@@ -24,6 +24,16 @@ from hazards.models import HazardReport
 R = Membership.Role
 # The default list: everything not yet closed, including verified cases awaiting closure.
 ACTIVE_STATUSES = hazards.OPEN_STATUSES | {HazardReport.Status.VERIFIED}
+# Acts that judge the rectification photo (or supply it) are taken on the case page, where the
+# photos before and after are shown, never blind from the list.
+ON_CASE_PAGE_ONLY = frozenset(
+    {HazardReport.Status.RESOLVED, HazardReport.Status.VERIFIED, HazardReport.Status.CLOSED}
+)
+
+
+def _on_case_page_only(report: HazardReport, to: str) -> bool:
+    # Judging a resolved case (verify or send back) needs its photos too.
+    return to in ON_CASE_PAGE_ONLY or report.status == HazardReport.Status.RESOLVED
 
 
 def _office_for(request: HttpRequest) -> StreetOffice | None:
@@ -146,7 +156,16 @@ def cases(request: HttpRequest) -> HttpResponse:
             "overdue": r.deadline_at is not None
             and r.deadline_at < now
             and r.status in hazards.PENDING_STATUSES,
-            "actions": [(to, hazards.action_label(r.status, to)) for to in allowed[r.pk]],
+            "actions": [
+                (to, hazards.action_label(r.status, to))
+                for to in allowed[r.pk]
+                if not _on_case_page_only(r, to)
+            ],
+            "on_case_page": [
+                hazards.action_label(r.status, to)
+                for to in allowed[r.pk]
+                if _on_case_page_only(r, to)
+            ],
             "can_rate": r.reporter_id == request.user.pk
             and r.status in (HazardReport.Status.CLOSED, HazardReport.Status.VERIFIED),
         }
