@@ -63,7 +63,22 @@ def _staff_for(db_url: str, report_id: int) -> tuple[str, str]:
     return grid_worker[0], department[0]
 
 
-def _report(j, *, category: str, text: str, photo: dict | None) -> int:
+def _refused_photo_reads_as_a_sentence(j) -> None:
+    """A file that is not a photo: the server refuses it and the person reads why."""
+    page = j.page
+    page.set_input_files("#photos", files=[{"name": "notes.txt", "mimeType": "image/jpeg",
+                                            "buffer": b"not a photo"}])  # fmt: skip
+    page.locator("#submit").tap()
+    page.wait_for_selector("#result.error")
+    message = page.inner_text("#result")
+    assert message.strip() and "object" not in message, message
+    j.check_language()  # the refusal is in the page's language
+    j.shot("refused photo")
+    # The refusal is a 400 the page expects and explains; the browser logs it as a failed load.
+    j.problems[:] = [p for p in j.problems if not ("/hazards/report/send/" in p and "400" in p)]
+
+
+def _report(j, *, category: str, text: str, photo: dict | None, bad_first: bool = False) -> int:
     """Fill the report form as a resident on a phone would; returns the number shown."""
     j.goto("/hazards/report/")
     page = j.page
@@ -74,6 +89,8 @@ def _report(j, *, category: str, text: str, photo: dict | None) -> int:
     page.wait_for_function(f"() => document.getElementById('coords').textContent !== {before!r}")
     page.select_option("#category", category)
     page.fill("#description", text)
+    if bad_first:
+        _refused_photo_reads_as_a_sentence(j)
     if photo:
         page.set_input_files("#photos", files=[photo])
     j.shot("form filled")
@@ -159,7 +176,8 @@ def test_resident_reports_without_a_photo_and_follows_it(journey, lang):
 @pytest.mark.parametrize("lang", LANGS)
 def test_resident_reports_with_a_photo(journey, lang):
     j = journey("hazard-resident-photo", lang, phone=True)
-    number = _report(j, category="clutter", text="楼道里堆满纸箱", photo=_jpeg((160, 90, 40)))
+    photo = _jpeg((160, 90, 40))
+    number = _report(j, category="clutter", text="楼道里堆满纸箱", photo=photo, bad_first=True)
     CASES[lang] = {"id": number, "follow": j.page.get_attribute("#follow-link", "href")}
     _follow(j, j.page.locator("#follow-link"), tap=True)
     assert j.page.locator(".photos img").count() == 1
