@@ -19,7 +19,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from geo.models import Grid, Membership, StreetOffice
 from geo.tenancy import offices_for
@@ -67,19 +67,30 @@ TRANSITIONS: dict[tuple[str, str], frozenset[str]] = {
     (S.RESOLVED, S.IN_PROGRESS): frozenset({R.GRID_WORKER}),
     (S.VERIFIED, S.CLOSED): frozenset({R.SUPERVISOR}),
 }
-# Button labels: the act, not the resulting state.
+# Button labels: the act, not the resulting state (their msgids differ from the status labels so
+# the English can say "Accept" where the status says "Accepted").
 ACTION_LABELS: dict[str, str] = {
-    S.ACCEPTED: _lazy("立案"),
-    S.REJECTED: _lazy("不予立案"),
-    S.DUPLICATE: _lazy("标为重复"),
-    S.DISPATCHED: _lazy("派遣"),
-    S.IN_PROGRESS: _lazy("接单处置"),
-    S.RETURNED: _lazy("退回"),
-    S.RESOLVED: _lazy("办结（附整改照片）"),
-    S.POSTPONED: _lazy("批准延期"),
-    S.VERIFIED: _lazy("核查通过"),
-    S.CLOSED: _lazy("结案"),
+    S.ACCEPTED: gettext_lazy("受理立案"),
+    S.REJECTED: gettext_lazy("驳回上报"),
+    S.DUPLICATE: gettext_lazy("标为重复"),
+    S.DISPATCHED: gettext_lazy("派单"),
+    S.IN_PROGRESS: gettext_lazy("接单处置"),
+    S.RETURNED: gettext_lazy("退回（非本部门职责）"),
+    S.RESOLVED: gettext_lazy("整改完成（附整改照片）"),
+    S.POSTPONED: gettext_lazy("批准延期"),
+    S.VERIFIED: gettext_lazy("核查通过"),
+    S.CLOSED: gettext_lazy("结案"),
 }
+# Sending a resolved case back is the same transition as taking one on, but a different act.
+REOPEN_LABEL = gettext_lazy("核查不通过，退回整改")
+
+
+def action_label(from_status: str, to: str) -> str:
+    if from_status == S.RESOLVED and to == S.IN_PROGRESS:
+        return str(REOPEN_LABEL)
+    return str(ACTION_LABELS[to])
+
+
 OPEN_STATUSES = frozenset(
     {S.REPORTED, S.ACCEPTED, S.DISPATCHED, S.IN_PROGRESS, S.RETURNED, S.POSTPONED, S.RESOLVED}
 )

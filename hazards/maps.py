@@ -12,10 +12,14 @@ from geo.models import StreetOffice
 from hazards.models import HazardReport
 
 HOTSPOT_STYLE = {
-    "hot": {"fillColor": "#d7301f", "color": "#b30000", "weight": 1, "fillOpacity": 0.55},
-    "cold": {"fillColor": "#2b8cbe", "color": "#045a8d", "weight": 1, "fillOpacity": 0.45},
+    "hot": {"fillColor": "#d7301f", "color": "#7f0000", "weight": 3, "fillOpacity": 0.55},
+    "cold": {"fillColor": "#2b8cbe", "color": "#023858", "weight": 3, "fillOpacity": 0.45},
     "ns": {"fillColor": "#ffffff", "color": "#999999", "weight": 0.3, "fillOpacity": 0.0},
 }
+
+
+HOTSPOT_PANE = "hotspots"
+REPORT_PANE = "reports"
 
 
 class LocalHeatMap(HeatMap):
@@ -29,6 +33,10 @@ def hazard_map(
 ) -> folium.Map:
     fmap = base_map(office.geom.extent)
     add_office_outline(fmap, office)
+    # The heat map draws its canvas in Leaflet's overlay pane (z-index 400); the Gi* hexagons and
+    # the reports get panes of their own above it, or the one hot hexagon hides under the heat.
+    folium.map.CustomPane(HOTSPOT_PANE, z_index=450, pointer_events=True).add_to(fmap)
+    folium.map.CustomPane(REPORT_PANE, z_index=460, pointer_events=True).add_to(fmap)
     pts = [[r.location.y, r.location.x] for r in reports if r.location]
     if pts:
         LocalHeatMap(pts, name=_("密度热力图"), radius=18, blur=22, min_opacity=0.3).add_to(fmap)
@@ -36,6 +44,7 @@ def hazard_map(
         folium.GeoJson(
             hotspot_cells,
             name=_("Gi* 热点/冷点"),
+            pane=HOTSPOT_PANE,
             style_function=lambda f: HOTSPOT_STYLE[f["properties"]["class"]],
             tooltip=folium.GeoJsonTooltip(
                 fields=["count", "z", "p_sim", "class"],
@@ -59,7 +68,10 @@ def hazard_map(
         folium.GeoJson(
             feature_collection(features),
             name=_("上报"),
-            marker=folium.CircleMarker(radius=5, color="#6a1b9a", fill=True, fill_opacity=0.9),
+            pane=REPORT_PANE,
+            marker=folium.CircleMarker(
+                radius=5, color="#6a1b9a", fill=True, fill_opacity=0.9, pane=REPORT_PANE
+            ),
             popup=folium.GeoJsonPopup(fields=["title", "status", "description"], labels=False),
         ).add_to(fmap)
     folium.LayerControl(collapsed=False).add_to(fmap)

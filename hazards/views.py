@@ -6,6 +6,7 @@ from datetime import datetime, time
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -15,11 +16,24 @@ from django.utils.translation import gettext as _
 from geo.models import Membership, StreetOffice
 from hazards import closed_loop as hazards
 from hazards.api.views import hotspot_payload
+from hazards.case_views import status_counts
 from hazards.kpis import DEFINITIONS, kpis
 from hazards.maps import hazard_map
 from hazards.models import HazardReport
 
 R = Membership.Role
+# The default list: everything not yet closed, including verified cases awaiting closure.
+ACTIVE_STATUSES = hazards.OPEN_STATUSES | {HazardReport.Status.VERIFIED}
+# Acts that judge the rectification photo (or supply it) are taken on the case page, where the
+# photos before and after are shown, never blind from the list.
+ON_CASE_PAGE_ONLY = frozenset(
+    {HazardReport.Status.RESOLVED, HazardReport.Status.VERIFIED, HazardReport.Status.CLOSED}
+)
+
+
+def _on_case_page_only(report: HazardReport, to: str) -> bool:
+    # Judging a resolved case (verify or send back) needs its photos too.
+    return to in ON_CASE_PAGE_ONLY or report.status == HazardReport.Status.RESOLVED
 
 
 def _office_for(request: HttpRequest) -> StreetOffice | None:
@@ -117,22 +131,25 @@ def supervisor_map(request: HttpRequest) -> HttpResponse:
 
 @login_required(login_url="admin:login")
 def cases(request: HttpRequest) -> HttpResponse:
-    """The case list of everyone who handles reports: the loop's buttons, deadlines, overdue."""
-    qs = hazards.visible_reports(request.user).select_related("category", "community", "grid")
-    status = request.GET.get("status", "open")
-    if status == "open":
+    """The case list of everyone who handles reports: a filter by status with counts (default: not
+    yet closed, so verified cases awaiting closure stay in view), deadlines, overdue, quick acts."""
+    visible = hazards.visible_reports(request.user)
+    qs = visible.select_related("category", "community", "grid")
+    status = request.GET.get("status", "active")
+    if status == "active":
+        qs = qs.filter(status__in=ACTIVE_STATUSES)
+    elif status == "open":
         qs = qs.filter(status__in=hazards.OPEN_STATUSES)
     elif status == "overdue":
         qs = hazards.overdue(qs)
     elif status in HazardReport.Status.values:
         qs = qs.filter(status=status)
-    rows = list(qs.order_by("deadline_at", "-created_at")[:200])
+    else:
+        status = "all"
+    counts = status_counts(visible)
+    rows = list(qs.order_by(F("deadline_at").asc(nulls_last=True), "-created_at")[:200])
     allowed = hazards.allowed_transitions_bulk(rows, request.user)
     now = timezone.now()
-    labels = {
-        **hazards.ACTION_LABELS,
-        HazardReport.Status.IN_PROGRESS: _("接单处置"),
-    }
     items = [
         {
             "r": r,
@@ -140,18 +157,25 @@ def cases(request: HttpRequest) -> HttpResponse:
             and r.deadline_at < now
             and r.status in hazards.PENDING_STATUSES,
             "actions": [
-                (
-                    to,
-                    _("核查不通过，退回处置")
-                    if r.status == "resolved" and to == "in_progress"
-                    else labels[to],
-                )
+                (to, hazards.action_label(r.status, to))
                 for to in allowed[r.pk]
+                if not _on_case_page_only(r, to)
+            ],
+            "on_case_page": [
+                hazards.action_label(r.status, to)
+                for to in allowed[r.pk]
+                if _on_case_page_only(r, to)
             ],
             "can_rate": r.reporter_id == request.user.pk
             and r.status in (HazardReport.Status.CLOSED, HazardReport.Status.VERIFIED),
         }
         for r in rows
+    ]
+    filters = [
+        ("active", _("未结案"), sum(counts.get(s, 0) for s in ACTIVE_STATUSES)),
+        ("overdue", _("超期"), hazards.overdue(visible).count()),
+        *[(v, label, counts.get(v, 0)) for v, label in HazardReport.Status.choices],
+        ("all", _("全部"), sum(counts.values())),
     ]
     return render(
         request,
@@ -160,6 +184,7 @@ def cases(request: HttpRequest) -> HttpResponse:
             "title": _("隐患工单"),
             "items": items,
             "status": status,
-            "statuses": HazardReport.Status.choices,
+            "filters": filters,
+            "n_total": qs.count(),
         },
     )

@@ -29,9 +29,12 @@ def fill(po_path: Path, table: dict[str, str]) -> int:
         nonlocal filled
         comments, msgid, msgstr = m.groups()
         key = _join(msgid)
-        if key and not _join(msgstr) and key in table:
+        # A fuzzy entry is msgmerge's guess from a similar msgid (often wrong, and compilemessages
+        # skips it): a translation in the table replaces it.
+        if key and (not _join(msgstr) or "#, fuzzy" in comments) and key in table:
             filled += 1
-            comments = comments.replace("#, fuzzy\n", "")
+            comments = re.sub(r"#\| .*\n", "", comments.replace("#, fuzzy\n", ""))
+            comments = comments.replace("#, fuzzy, ", "#, ")
             return f"{comments}msgid {msgid}msgstr {json.dumps(table[key], ensure_ascii=False)}\n"
         return m.group(0)
 

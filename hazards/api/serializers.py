@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from django.urls import reverse
 from rest_framework import serializers
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
+from hazards.follow import follow_code
 from hazards.models import HazardCategory, HazardEvent, HazardPhoto, HazardReport
 
 
@@ -82,9 +84,25 @@ class ReportDetailSerializer(ReportSerializer):
     photos = PhotoSerializer(many=True, read_only=True)
     events = EventSerializer(many=True, read_only=True)
     allowed_transitions = serializers.SerializerMethodField()
+    # The reporter follows the report with its number and this code, no account needed.
+    follow_code = serializers.SerializerMethodField()
+    follow_url = serializers.SerializerMethodField()
 
     class Meta(ReportSerializer.Meta):
-        fields = [*ReportSerializer.Meta.fields, "photos", "events", "allowed_transitions"]
+        fields = [
+            *ReportSerializer.Meta.fields,
+            "photos",
+            "events",
+            "allowed_transitions",
+            "follow_code",
+            "follow_url",
+        ]
+
+    def get_follow_code(self, obj: HazardReport) -> str:
+        return follow_code(obj.pk)
+
+    def get_follow_url(self, obj: HazardReport) -> str:
+        return reverse("hazards:follow", kwargs={"pk": obj.pk, "code": follow_code(obj.pk)})
 
     def get_allowed_transitions(self, obj: HazardReport) -> list[str]:
         from hazards.closed_loop import allowed_transitions
