@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from grids.models import Claim
 from patrols.models import PairDayVerdict
+from patrols.rule import floor_to
 
 
 @dataclass
@@ -95,7 +96,7 @@ def row(v: PairDayVerdict) -> list:
         v.minutes_qualifying,
         v.minutes_together,
         v.minutes_together_inside,
-        " / ".join(f"{m:.1f}" for m in per_member),
+        " / ".join(f"{floor_to(m, 1):.1f}" for m in per_member),
         round(v.walked_share, 3),
         "；".join(v.reasons),
     ]
