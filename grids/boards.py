@@ -109,15 +109,19 @@ def board_data(
         entry["length_m"] = round(entry["length_m"])
         if not entry["name"]:
             entry["name"] = str(pid)
-    area = grid if grid is not None else community
     return {
-        "boundary": json.loads(area.geom.json) if area.geom else None,
+        "boundary": _outline(grid or community),
         "community": community.name,
         "grid": grid.name if grid else None,
         "day": day.isoformat(),
         "legend": list(legend.values()),
         "features": feature_collection(features),
     }
+
+
+def _outline(area: Community | Grid) -> dict | None:
+    """The area's boundary as GeoJSON, drawn on the board."""
+    return json.loads(area.geom.json) if area.geom else None
 
 
 def inline_static(path: str) -> str:
