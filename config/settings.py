@@ -167,3 +167,9 @@ ALLEY_MAX_UPLOAD_BYTES = env_int("ALLEY_MAX_UPLOAD_BYTES", 50 * 1024 * 1024)
 ALLEY_TRACK_CLEANING: dict[str, float] = {}
 # Raw GPS tracks (personal location data) are kept this many calendar months: `prune_tracks`.
 ALLEY_TRACK_RETENTION_MONTHS = env_int("ALLEY_TRACK_RETENTION_MONTHS", 24)
+
+# --- w13c (issue 13): the public address of the site, printed as text and as the QR code on every
+# 责任分布牌 (e.g. "https://xiaoxiang.example.gov.cn"). Unset: the address the request came in on,
+# which is only right on a machine residents can reach; set it on every real server.
+ALLEY_PUBLIC_URL = os.environ.get("ALLEY_PUBLIC_URL", "").rstrip("/")
+# --- end w13c

@@ -1,8 +1,8 @@
 """Realistic simulated patrols for the demo, the rule's tests and the benchmarks.
 
 A pair walks its claimed segments at walking speed with pauses; each phone samples every 1–5 s,
-adds slowly drifting GPS error (5–30 m, correlated over minutes) plus white jitter, and loses the
-signal now and then. Deviant scenarios reproduce what the patrol rule must catch.
+adds slowly drifting GPS error (a few metres, correlated over 30–60 s) plus a little white
+jitter, and loses the signal now and then. Deviant scenarios reproduce what the patrol rule must catch.
 
     simulate_pair_day(segment_lines, date(2024, 5, 1), scenario="normal", seed=1)
     -> {"a": (t, lon, lat), "b": (t, lon, lat)}   # epoch seconds UTC, WGS-84
@@ -100,15 +100,30 @@ def _walk_distance(
     return np.cumsum(np.clip(v, 0.0, None))
 
 
-def _gps_noise(n: int, rng: np.random.Generator, drift_m: float) -> np.ndarray:
-    """AR(1) drift with a ~3-minute memory and the given spread, plus 3 m white jitter."""
-    phi = np.exp(-1.0 / 180.0)
-    eps = rng.standard_normal((n, 2)) * drift_m * np.sqrt(1 - phi**2)
-    drift = np.empty((n, 2))
-    drift[0] = rng.standard_normal(2) * drift_m
-    for i in range(1, n):  # one pass over seconds of a simulated day, not over stored points
-        drift[i] = phi * drift[i - 1] + eps[i]
-    return drift + rng.standard_normal((n, 2)) * 3.0
+def _drift(n: int, rng: np.random.Generator, sigma_m: float, tau_s: float) -> np.ndarray:
+    """A slowly varying offset per axis (metres, one row a second): white noise through the same
+    first-order low-pass twice, so the offset wanders smoothly like a phone's filtered fix does
+    (a single AR(1) would still jump ~σ·√(2/τ) every second). Stationary from the first row:
+    a warm-up of 6τ is filtered and dropped. Vectorised through scipy's IIR filter."""
+    from scipy.signal import lfilter
+
+    phi = float(np.exp(-1.0 / tau_s))
+    warm = int(6 * tau_s)
+    e = rng.standard_normal((n + warm, 2))
+    x = lfilter([1 - phi], [1, -phi], e, axis=0)
+    x = lfilter([1 - phi], [1, -phi], x, axis=0)[warm:]
+    # Stationary variance of the twice-filtered noise: (1-φ)^4 (1+φ²) / (1-φ²)^3.
+    std = np.sqrt((1 - phi) ** 4 * (1 + phi**2) / (1 - phi**2) ** 3)
+    return x * (sigma_m / std)
+
+
+def _gps_noise(
+    n: int, rng: np.random.Generator, drift_m: float, jitter_m: float = 0.3
+) -> np.ndarray:
+    """GPS error per second: a drift of spread `drift_m` per axis with a 30–60 s memory, plus a
+    little white jitter (what is left after the phone's own filter)."""
+    drift = _drift(n, rng, drift_m, float(rng.uniform(30, 60)))
+    return drift + rng.standard_normal((n, 2)) * jitter_m
 
 
 def _sample(
@@ -134,9 +149,9 @@ def _sample(
             keep[s : s + int(rng.integers(10, 120) // step + 1)] = False
     idx = idx[keep]
     if shared_error is None:
-        error = _gps_noise(n, rng, float(rng.uniform(5, 30)))
+        error = _gps_noise(n, rng, float(rng.uniform(2, 6)))
     else:
-        error = shared_error[:n] + _gps_noise(n, rng, float(rng.uniform(2, 6)))
+        error = shared_error[:n] + _gps_noise(n, rng, float(rng.uniform(1, 2)))
     xy = pos_xy[idx] + error[idx]
     lon, lat = _to_lonlat(xy, origin)
     return t0 + idx.astype(np.float64), lon, lat
@@ -189,8 +204,9 @@ def simulate_pair_day(
         pos_b = _position_along(route_xy, dist_a[::-1] + total / 2)
 
     # Partners share most of their GPS error; b switches the logger on up to a minute late.
-    # Per-axis spread 4–18 m: a radial error of roughly 5–30 m, as phones show in narrow alleys.
-    shared = _gps_noise(pos_a.shape[0], rng, float(rng.uniform(4, 18)))
+    # Per-axis spread 2–6 m drifting over 30–60 s: a radial error of roughly 3–9 m that moves
+    # the whole track sideways for a while, as a phone's does, rather than a scribble.
+    shared = _gps_noise(pos_a.shape[0], rng, float(rng.uniform(2, 6)), jitter_m=0.0)
     late = int(rng.integers(0, 61))
     a_track = _sample(t0, pos_a, rng, origin, shared_error=shared)
     b_t, b_lon, b_lat = _sample(t0 + late, pos_b[late:], rng, origin, shared_error=shared[late:])

@@ -7,6 +7,7 @@ names, and the alleys. ID numbers are never read here (the query does not even s
 from __future__ import annotations
 
 import datetime as dt
+import json
 import subprocess
 import tempfile
 from pathlib import Path
@@ -23,11 +24,13 @@ from grids.models import Claim
 from stewards.models import Pair, PairMember, ProgrammeSettings
 from stewards.registry import mask_phone
 
-# Distinct colours that survive printing and colour-blind reading (Tableau 10 + two).
+# Distinct colours that survive printing and colour-blind reading (Tableau 10 and friends),
+# without reds and pinks: red is what unassigned streets are drawn in on the planner's map.
 PALETTE = [
-    "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948",
-    "#b07aa1", "#ff9da7", "#9c755f", "#17becf", "#8c564b", "#bcbd22",
+    "#4e79a7", "#f28e2b", "#76b7b2", "#59a14f", "#edc948", "#b07aa1",
+    "#9c755f", "#17becf", "#8c564b", "#bcbd22", "#1f3a93", "#2ca02c",
 ]  # fmt: skip
+UNASSIGNED_COLOUR = "#d62728"
 
 
 def colour(index: int) -> str:
@@ -95,6 +98,7 @@ def board_data(
                 {
                     "id": s["id"],
                     "name": s["name"],
+                    "length_m": round(s["length_m"], 1),
                     "pair": pid,
                     "colour": legend[pid]["colour"] if pid else None,
                 },
@@ -106,12 +110,18 @@ def board_data(
         if not entry["name"]:
             entry["name"] = str(pid)
     return {
+        "boundary": _outline(grid or community),
         "community": community.name,
         "grid": grid.name if grid else None,
         "day": day.isoformat(),
         "legend": list(legend.values()),
         "features": feature_collection(features),
     }
+
+
+def _outline(area: Community | Grid) -> dict | None:
+    """The area's boundary as GeoJSON, drawn on the board."""
+    return json.loads(area.geom.json) if area.geom else None
 
 
 def inline_static(path: str) -> str:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import folium
 import segno
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, override
 
 from geo.downloads import download
 from geo.geojson import feature_collection
@@ -46,6 +47,8 @@ def assign_page(request: HttpRequest, community: int) -> HttpResponse:
                 street_office_id=comm.street_office_id
             ).order_by("name"),
             "can_write": comm.street_office_id in offices_for(request.user, WRITE_ROLES),
+            "palette": boards.PALETTE,
+            "unassigned_colour": boards.UNASSIGNED_COLOUR,
         },
     )
 
@@ -77,14 +80,24 @@ def coverage_page(request: HttpRequest, street_office: int) -> HttpResponse:
     )  # fmt: skip
 
 
+def public_url(request: HttpRequest, comm: Community, grid: Grid | None = None) -> str:
+    """The board's address for its QR code: on the configured public site (ALLEY_PUBLIC_URL),
+    else where this request came in. Without a language prefix: a sign in the street serves
+    everyone, and the page follows the reader's browser language from there."""
+    with override(settings.LANGUAGE_CODE):
+        path = reverse("grids:board", args=[comm.pk])
+    if grid is not None:
+        path += f"?grid={grid.pk}"
+    base = getattr(settings, "ALLEY_PUBLIC_URL", "")
+    return base + path if base else request.build_absolute_uri(path)
+
+
 def _board_context(request: HttpRequest, community: int, *, inline: bool) -> dict:
     comm = get_object_or_404(Community, pk=community)
     grid = None
     if value := request.GET.get("grid"):
         grid = get_object_or_404(Grid, pk=value, community=comm)
-    url = request.build_absolute_uri(reverse("grids:board", args=[comm.pk]))
-    if grid is not None:
-        url += f"?grid={grid.pk}"
+    url = public_url(request, comm, grid)
     data = boards.board_data(comm, grid)
     paper = "A4" if request.GET.get("paper") == "A4" else "A3"
     ctx = {
@@ -114,7 +127,12 @@ def board_download(request: HttpRequest, community: int, fmt: str) -> HttpRespon
     """The board as PDF or PNG, printed server-side by headless chromium from a self-contained page."""
     ctx = _board_context(request, community, inline=True)
     html = render(request, "grids/board.html", ctx).content.decode()
-    size = (1587, 1123) if ctx["paper"] == "A3" else (1123, 794)
+    # A PDF is laid out in the page's printable area (10 mm margins) at 96 px an inch, so the map
+    # is drawn at the size it prints at; a PNG is the whole sheet.
+    if fmt == "pdf":
+        size = (1512, 1047) if ctx["paper"] == "A3" else (1047, 718)
+    else:
+        size = (1587, 1123) if ctx["paper"] == "A3" else (1123, 794)
     body = boards.render_with_chromium(html, fmt, size=size)
     content_type = "application/pdf" if fmt == "pdf" else "image/png"
     return download(body, f"board-{community}.{fmt}", content_type)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from grids.models import Claim
 from patrols.models import PairDayVerdict
+from patrols.rule import floor_to
 
 
 @dataclass
@@ -50,7 +51,10 @@ class ComplianceFilter:
             pair=num("pair"),
         )
 
-    def apply(self, office_id: int) -> QuerySet[PairDayVerdict]:
+    def apply(self, office_id: int, *, with_verdict: bool = True) -> QuerySet[PairDayVerdict]:
+        """The verdicts the filter selects; `with_verdict=False` ignores the 达标/未达标 choice
+        (the compliance rate is over every pair-day the other filters select: "only the failed
+        ones" must not make the rate read 0 %)."""
         qs = PairDayVerdict.objects.filter(
             street_office_id=office_id, day__range=(self.start, self.end)
         )
@@ -61,7 +65,7 @@ class ComplianceFilter:
             qs = qs.filter(
                 pair_id__in=Claim.objects.filter(segment__grid_id=self.grid).values("pair_id")
             )
-        if self.verdict:
+        if self.verdict and with_verdict:
             qs = qs.filter(compliant=self.verdict == "compliant")
         if self.pair:
             qs = qs.filter(pair_id=self.pair)
@@ -95,7 +99,7 @@ def row(v: PairDayVerdict) -> list:
         v.minutes_qualifying,
         v.minutes_together,
         v.minutes_together_inside,
-        " / ".join(f"{m:.1f}" for m in per_member),
+        " / ".join(f"{floor_to(m, 1):.1f}" for m in per_member),
         round(v.walked_share, 3),
         "；".join(v.reasons),
     ]

@@ -7,7 +7,7 @@ grid worker none (the page then says so); claims, coverage and the verdict are n
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import folium
 import numpy as np
@@ -16,11 +16,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from geo.access import SUPERVISING_ROLES
 from geo.geojson import feature, feature_collection
-from geo.local_days import local_day_bounds
+from geo.local_days import local_day_bounds, local_today
 from geo.maps import base_map, render_map_page
 from geo.models import Segment, StreetOffice
 from geo.tenancy import offices_for
@@ -28,6 +29,7 @@ from patrols.evaluation import claimed_segments, members_on, params_for_office
 from patrols.models import PairDayVerdict, SegmentCoverage
 from patrols.tracks.access import visible_stewards
 from patrols.tracks.store import load_points
+from patrols.verdict_text import localise
 from stewards.models import Pair, Steward
 
 MEMBER_COLOURS = ["#8e44ad", "#e67e22", "#16a085", "#2c3e50"]
@@ -36,7 +38,8 @@ WALKED_COLOUR, UNWALKED_COLOUR = "#27ae60", "#95a5a6"
 DRAW_TOLERANCE_DEG = 2e-5
 
 
-def _may_open(user, pair: Pair) -> bool:
+def may_open_pair(user, pair: Pair) -> bool:
+    """Supervising staff of the pair's office, or one of the pair's members."""
     if pair.street_office_id in offices_for(user, SUPERVISING_ROLES):
         return True
     return pair.members.filter(steward__user=user).exists()
@@ -136,11 +139,13 @@ def pair_day_map(request: HttpRequest, pair_id: int, day: str) -> HttpResponse:
         raise Http404(_("日期格式应为 YYYY-MM-DD。")) from None
     pair = get_object_or_404(Pair.objects.select_related("street_office"), id=pair_id)
     member_ids = members_on(the_day, [pair.id]).get(pair.id, [])
-    if not _may_open(request.user, pair):
+    if not may_open_pair(request.user, pair):
         raise PermissionDenied(_("您不能查看该组的巡查。"))
     office = pair.street_office
     params = params_for_office(office.id)
     verdict = PairDayVerdict.objects.filter(pair=pair, day=the_day).first()
+    if verdict is not None:
+        localise([verdict], params)
 
     seg_ids = claimed_segments(the_day, [pair.id]).get(pair.id, [])
     segments = list(Segment.objects.filter(id__in=seg_ids).only("id", "name", "geom", "length_m"))
@@ -172,4 +177,26 @@ def pair_day_map(request: HttpRequest, pair_id: int, day: str) -> HttpResponse:
         walked_colour=WALKED_COLOUR,
         unwalked_colour=UNWALKED_COLOUR,
         n_segments=len(segments),
+        **_day_links(request.user, pair, the_day),
     )
+
+
+def _day_links(user, pair: Pair, day: date) -> dict:
+    """The day before and after (not beyond today), the pair's month and, for supervisors, the
+    compliance list of the pair: the ways on from a pair-day."""
+    today = local_today()
+    nxt = day + timedelta(days=1)
+    supervisor = pair.street_office_id in offices_for(user, SUPERVISING_ROLES)
+    query = f"?office={pair.street_office.code}"
+    return {
+        "prev_day": day - timedelta(days=1),
+        "next_day": nxt if nxt <= today else None,
+        "calendar_url": reverse("patrols:pair-calendar", args=[pair.id])
+        + f"{query}&month={day:%Y-%m}",
+        "compliance_url": (
+            reverse("patrols:compliance")
+            + f"{query}&pair={pair.id}&from={day - timedelta(days=6)}&to={day}"
+            if supervisor
+            else None
+        ),
+    }

@@ -7,6 +7,7 @@ minutes fell below the minimum, with a reason a supervisor can act on.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
@@ -61,14 +62,33 @@ class Verdict:
         }
 
 
-def _fmt(minutes: float) -> str:
-    return f"{minutes:.1f}"
+def _fmt(value: float) -> str:
+    """A parameter as configured (a distance, a required number of minutes)."""
+    return f"{value:.1f}"
+
+
+def floor_to(value: float, decimals: int = 1) -> float:
+    """`value` rounded down: an achieved figure shown below a minimum must never read as the
+    minimum itself (119.97 minutes is "119.9", not "120.0"). The tiny epsilon keeps binary
+    fractions such as 0.29*100 = 28.999… from losing a digit they have."""
+    scale = 10**decimals
+    return math.floor(value * scale + 1e-9) / scale
+
+
+def _got(minutes: float) -> str:
+    """An achieved number of minutes, rounded down."""
+    return f"{floor_to(minutes, 1):.1f}"
+
+
+def _need(minutes: float) -> str:
+    """A required number of minutes, rounded up, so "got < need" still reads that way."""
+    return f"{math.ceil(minutes * 10 - 1e-9) / 10:.1f}"
 
 
 def _funnel_failure(m: PairDayMeasurement, params: RuleParams) -> FailedCondition | None:
     """The first step of the funnel (present → together → inside → walking) below the minimum."""
     need_s = params.min_minutes * 60.0
-    minimum = _fmt(params.min_minutes)
+    minimum = _need(params.min_minutes)
     if m.members_with_data < params.group_size:
         return FailedCondition(
             Failure.MEMBERS,
@@ -81,7 +101,7 @@ def _funnel_failure(m: PairDayMeasurement, params: RuleParams) -> FailedConditio
             _("组员相距 %(d)s 米以内的时间共 %(got)s 分钟，不足 %(min)s 分钟")
             % {
                 "d": _fmt(params.together_m),
-                "got": _fmt(m.seconds_together / 60),
+                "got": _got(m.seconds_together / 60),
                 "min": minimum,
             },
         )
@@ -90,9 +110,9 @@ def _funnel_failure(m: PairDayMeasurement, params: RuleParams) -> FailedConditio
             Failure.INSIDE,
             _("同行 %(tog)s 分钟，但在认领街巷 %(d)s 米范围内只有 %(got)s 分钟，不足 %(min)s 分钟")
             % {
-                "tog": _fmt(m.seconds_together / 60),
+                "tog": _got(m.seconds_together / 60),
                 "d": _fmt(params.inside_m),
-                "got": _fmt(m.seconds_together_inside / 60),
+                "got": _got(m.seconds_together_inside / 60),
                 "min": minimum,
             },
         )
@@ -104,10 +124,10 @@ def _funnel_failure(m: PairDayMeasurement, params: RuleParams) -> FailedConditio
                 "乘车或长时间停留不计入巡视"
             )
             % {
-                "ins": _fmt(m.seconds_together_inside / 60),
+                "ins": _got(m.seconds_together_inside / 60),
                 "lo": params.walk_speed_min,
                 "hi": params.walk_speed_max,
-                "got": _fmt(m.seconds_qualifying / 60),
+                "got": _got(m.seconds_qualifying / 60),
             },
         )
     return None
@@ -125,8 +145,8 @@ def _slot_failures(m: PairDayMeasurement, params: RuleParams) -> list[FailedCond
                     % {
                         "a": start,
                         "b": end,
-                        "got": _fmt(seconds / 60),
-                        "min": _fmt(params.slot_min_minutes),
+                        "got": _got(seconds / 60),
+                        "min": _need(params.slot_min_minutes),
                     },
                 )
             )
@@ -139,10 +159,11 @@ def verdict(m: PairDayMeasurement, params: RuleParams) -> Verdict:
     failed = ([funnel] if funnel is not None else []) + _slot_failures(m, params)
     return Verdict(
         compliant=not failed,
-        minutes_qualifying=round(m.seconds_qualifying / 60.0, 2),
-        minutes_together=round(m.seconds_together / 60.0, 2),
-        minutes_together_inside=round(m.seconds_together_inside / 60.0, 2),
-        minutes_inside_per_member=[round(s / 60.0, 2) for s in m.seconds_inside_walking],
+        # Rounded down, as in the reasons: a stored 119.997 must not display as 120.0.
+        minutes_qualifying=floor_to(m.seconds_qualifying / 60.0, 2),
+        minutes_together=floor_to(m.seconds_together / 60.0, 2),
+        minutes_together_inside=floor_to(m.seconds_together_inside / 60.0, 2),
+        minutes_inside_per_member=[floor_to(s / 60.0, 2) for s in m.seconds_inside_walking],
         walked_share=round(m.walked_share, 4),
         failed=failed,
         numbers=m.numbers(),

@@ -88,10 +88,11 @@ class PairDayMeasurement:
         return seconds / 60.0
 
     def numbers(self) -> dict:
-        """JSON-ready numbers for storage and the API (minutes rounded to 0.1)."""
+        """JSON-ready numbers for storage and the API (minutes rounded down to 0.1, so that
+        7,199 s is 119.9 minutes and never reads as the 120 it fell short of)."""
 
         def m(s: int) -> float:
-            return round(s / 60.0, 1)
+            return (int(s) // 6) / 10
 
         return {
             "members_expected": self.group_size,

@@ -6,17 +6,22 @@ import calendar
 from datetime import date
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from geo.access import supervised_office
+from geo.access import SUPERVISING_ROLES, supervised_office
 from geo.downloads import csv_download, xlsx_download
 from geo.models import Community, Grid
+from geo.tenancy import offices_for
 from patrols import compliance
+from patrols.evaluation import params_for_office
 from patrols.models import PairDayVerdict
+from patrols.pair_day_map import may_open_pair
+from patrols.verdict_text import localise
 from stewards.models import Pair
 
 
@@ -31,9 +36,11 @@ def compliance_table(request: HttpRequest) -> HttpResponse:
         return csv_download(compliance.to_csv(qs), stem)
     if export == "xlsx":
         return xlsx_download(compliance.to_xlsx(qs), stem)
-    total = qs.count()
-    ok = qs.filter(compliant=True).count()
+    everything = f.apply(office.id, with_verdict=False)
+    total = everything.count()
+    ok = everything.filter(compliant=True).count()
     page = Paginator(qs, 100).get_page(request.GET.get("page"))
+    localise(page.object_list, params_for_office(office.id))
     query = request.GET.copy()
     query.pop("page", None)
     query.pop("export", None)
@@ -48,6 +55,8 @@ def compliance_table(request: HttpRequest) -> HttpResponse:
             "total": total,
             "ok": ok,
             "rate": round(100 * ok / total, 1) if total else None,
+            "listed": qs.count() if f.verdict else total,
+            "today_in_range": f.start <= timezone.localdate() <= f.end,
             "communities": Community.objects.filter(street_office=office).order_by("name"),
             "grids": Grid.objects.filter(street_office=office).order_by("name"),
             "query": query.urlencode(),
@@ -57,8 +66,12 @@ def compliance_table(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def pair_calendar(request: HttpRequest, pair_id: int) -> HttpResponse:
-    office = supervised_office(request)
-    pair = get_object_or_404(Pair, id=pair_id, street_office=office)
+    # Supervisors of the pair's office, and the pair's own members (a steward's own calendar).
+    pair = get_object_or_404(Pair.objects.select_related("street_office"), id=pair_id)
+    if not may_open_pair(request.user, pair):
+        raise PermissionDenied(_("您不能查看该组的巡查。"))
+    office = pair.street_office
+    supervisor = office.id in offices_for(request.user, SUPERVISING_ROLES)
     today = timezone.localdate()
     try:
         first = date.fromisoformat(request.GET.get("month", "") + "-01")
@@ -69,6 +82,7 @@ def pair_calendar(request: HttpRequest, pair_id: int) -> HttpResponse:
     verdicts = {
         v.day: v for v in PairDayVerdict.objects.filter(pair=pair, day__range=(first, last))
     }
+    localise(verdicts.values(), params_for_office(office.id))
     weeks = []
     for week in calendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month):
         weeks.append([(d, verdicts.get(d), d.month == first.month) for d in week])
@@ -87,6 +101,7 @@ def pair_calendar(request: HttpRequest, pair_id: int) -> HttpResponse:
             "weeks": weeks,
             "prev": prev_month.strftime("%Y-%m"),
             "next": next_month.strftime("%Y-%m"),
+            "supervisor": supervisor,
             "n_ok": sum(1 for v in verdicts.values() if v.compliant),
             "n_days": len(verdicts),
             "weekdays": [_("一"), _("二"), _("三"), _("四"), _("五"), _("六"), _("日")],

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import override
 
-from patrols.evaluation import reevaluate_upload
+from geo.geojson import feature, feature_collection
+from geo.local_days import local_date
+from patrols.evaluation import params_for_office, reevaluate_upload
 from patrols.models import Track
 from patrols.tracks.access import can_upload_for, visible_uploads
 from patrols.tracks.cleaning import describe_cleaning
 from patrols.tracks.formats import parse_column_mapping
 from patrols.tracks.ingest import TrackRejected, ingest_file, max_upload_bytes
-from stewards.models import Steward
+from patrols.verdict_text import localise
+from stewards.models import PairMember, Steward, pair_exists_on
 
 RECENT_UPLOADS = 10
 
@@ -50,6 +56,44 @@ def _stewards_for(user) -> list[Steward]:
         .order_by("name")[:500]
     )
     return own + list(others)
+
+
+# Preview lines are simplified to ~2 m: a few hundred vertices for a 2-hour walk.
+PREVIEW_TOLERANCE_DEG = 2e-5
+
+
+def _preview(tracks: list[Track]) -> dict:
+    """The stored tracks as GeoJSON for the preview map (one GEOS call per track)."""
+    return feature_collection(
+        feature(
+            t.geom.simplify(PREVIEW_TOLERANCE_DEG, preserve_topology=False).json,
+            {"start": t.started_at.isoformat(), "points": t.point_count},
+        )
+        for t in tracks
+    )
+
+
+def _day_links(steward: Steward, tracks: list[Track]) -> list[dict]:
+    """For each local day the upload touches, the day map and calendar of the pair the steward
+    belonged to that day."""
+    links = []
+    for day in sorted({local_date(t.started_at) for t in tracks}):
+        pair_id = (
+            PairMember.objects.on(day)
+            .filter(pair_exists_on(day, "pair__"), steward=steward)
+            .values_list("pair_id", flat=True)
+            .first()
+        )
+        if pair_id is not None:
+            links.append(
+                {
+                    "day": day,
+                    "map": reverse("patrols:pair-day", args=[pair_id, day.isoformat()]),
+                    "calendar": reverse("patrols:pair-calendar", args=[pair_id])
+                    + f"?month={day:%Y-%m}",
+                }
+            )
+    return links
 
 
 @login_required
@@ -99,9 +143,15 @@ def upload_track(request: HttpRequest) -> HttpResponse:
                     t.flag_text = "、".join(labels.get(f, f) for f in t.flags)
                 context["result"] = result
                 context["tracks"] = tracks
+                context["preview"] = _preview(tracks)
                 context["cleaning"] = describe_cleaning(result.report)
                 # Same as the API: the steward sees at once whether the day's patrol counts.
+                # Stored reasons are in the source language; shown in the reader's.
                 if not result.duplicate:
-                    context["verdicts"] = reevaluate_upload(result.upload)
+                    with override(settings.LANGUAGE_CODE):
+                        verdicts = reevaluate_upload(result.upload)
+                    localise(verdicts, params_for_office(steward.street_office_id))
+                    context["verdicts"] = verdicts
+                context["day_links"] = _day_links(steward, tracks)
     context["recent"] = _recent_uploads(request.user)
     return render(request, "patrols/track_upload.html", context, status=status)

@@ -76,3 +76,44 @@ def test_the_board_downloads_as_pdf_and_png(board, client):
     assert img.size == (1123, 794)
     # The pair colour (#4e79a7) was drawn: the map rendered offline from the inlined Leaflet.
     assert (0x4E, 0x79, 0xA7) in {c for _, c in img.getcolors(1_000_000)}
+
+
+@pytest.mark.skipif(
+    not shutil.which("chromium"), reason="needs Debian's chromium to print the board"
+)
+@pytest.mark.parametrize("paper", ["A3", "A4"])
+def test_the_pdf_is_one_sheet_with_the_map_and_the_qr_code(board, client, paper):
+    import io
+
+    from pypdf import PdfReader
+
+    comm, *_ = board
+    pdf = client.get(f"/plan/board/{comm.pk}/board.pdf?paper={paper}")
+    reader = PdfReader(io.BytesIO(pdf.content))
+    assert len(reader.pages) == 1
+    width, height = (float(x) for x in reader.pages[0].mediabox[2:])
+    expected = {"A3": (1190.6, 841.9), "A4": (841.9, 595.3)}[paper]  # landscape, in points
+    assert (width, height) == pytest.approx(expected, abs=2)
+    text = reader.pages[0].extract_text()
+    assert "/plan/board/" in text  # the QR code's address is on the sheet too
+
+
+def test_the_qr_code_points_to_the_configured_public_address(board, client, settings):
+    comm, g, *_ = board
+    settings.ALLEY_PUBLIC_URL = "https://xiaoxiang.example.cn"
+    body = client.get(f"/en/plan/board/{comm.pk}/?grid={g.pk}").content.decode()
+    assert f"https://xiaoxiang.example.cn/plan/board/{comm.pk}/?grid={g.pk}" in body
+    assert "testserver" not in body and "127.0.0.1" not in body
+    settings.ALLEY_PUBLIC_URL = ""
+    body = client.get(f"/plan/board/{comm.pk}/").content.decode()
+    assert f"http://testserver/plan/board/{comm.pk}/" in body  # unset: the request's own host
+
+
+def test_the_board_draws_the_area_boundary_and_street_names(board, client):
+    comm, *_ = board
+    data = board_data(comm)
+    assert data["boundary"]["type"] == "MultiPolygon"
+    assert all("length_m" in ft["properties"] for ft in data["features"]["features"])
+    body = client.get(f"/plan/board/{comm.pk}/").content.decode()
+    assert 'id="board-boundary"' in body and "street-label" in body
+    assert ".leaflet-control-zoom" in body.split("@media print")[1].split("}")[0]

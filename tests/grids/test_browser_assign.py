@@ -121,7 +121,8 @@ def test_select_assign_and_see_it_on_the_board(live_server, browser_page, tmp_pa
     page.locator(f"#pairs li[data-pair='{other.pk}']").click()
     page.click("#btn-assign")
     page.wait_for_function("document.getElementById('status').className === 'ok'", timeout=10_000)
-    assert len(dialogs) == 1 and "其他组" in dialogs[0]
+    # It names the pair that loses the alley, the alley and its length.
+    assert len(dialogs) == 1 and f"{pair.name} 将失去" in dialogs[0] and "米" in dialogs[0]
     holder = Claim.objects.filter(segment=pick[0], valid_to__isnull=True).values_list(
         "pair_id", flat=True
     )

@@ -25,6 +25,13 @@ def ingest(path: Path, steward):
         return ingest_file(fh, filename=path.name, steward=steward)
 
 
+# Lengths are measured on the smoothed track (cleaning.walked_length_m), so on these clean real
+# files they come out a few per cent under gpxpy's sum of raw fix-to-fix hops (corners are cut
+# by at most a 15-s average), never over it.
+def under_raw(length: float, raw: float, slack: float = 0.05) -> bool:
+    return raw * (1 - slack) < length <= raw
+
+
 def summary(result):
     tracks = list(Track.objects.filter(id__in=result.track_ids).order_by("started_at"))
     points = sum(t.point_count for t in tracks)
@@ -37,7 +44,7 @@ def test_car_trip_is_one_track_flagged_as_vehicle(world_steward) -> None:
     res = ingest(data_file("gps", "gpx", "gpxpy_around-visnjan-with-car.gpx"), world_steward)
     tracks, points, length, span = summary(res)
     assert (len(tracks), points, span) == (1, 104, 514.0)
-    assert length == pytest.approx(2736, rel=0.01)  # gpxpy length_2d
+    assert under_raw(length, 2736)  # gpxpy length_2d
     assert tracks[0].flags == ["vehicle_speed"]
     assert length / span == pytest.approx(5.3, abs=0.3)  # incl. stops; moving speed ≈ 8.8 m/s
 
@@ -47,7 +54,7 @@ def test_run_is_flagged_above_walking_speed_and_duplicate_time_dropped(world_ste
     tracks, points, length, span = summary(res)
     assert (len(tracks), points, span) == (1, 205, 948.0)
     assert res.report["duplicate_times"] == 1 and res.report["points_in"] == 206
-    assert length == pytest.approx(3102, rel=0.01)
+    assert under_raw(length, 3102)
     assert tracks[0].flags == ["above_walking_speed"]
 
 
@@ -70,8 +77,10 @@ def test_walk_and_ride_keeps_eight_tracks_and_flags_the_ride(world_steward) -> N
     tracks, points, length, span = summary(res)
     assert points == 296 and span == 7190.0  # 14:23:59 → 16:23:49
     # gpxpy sums 4580 m; one ~190 m hop in a few seconds (> 50 m/s) is a GPS jump, not distance.
-    assert res.report["speed_spikes"] == 1 and len(tracks) == 8
-    assert 4350 < length < 4580
+    # It is kept (no fix jumps back), and the track is split there: counted as a split, not a removal.
+    assert res.report["jump_splits"] == 1 and res.report["speed_spikes"] == 0
+    assert len(tracks) == 8
+    assert under_raw(length, 4580 - 190, slack=0.06)
     assert any("vehicle_speed" in t.flags for t in tracks)
     assert any(not t.flags and t.point_count > 100 for t in tracks)  # the walk itself
 
@@ -99,7 +108,8 @@ def test_every_geolife_file_keeps_its_points(world_steward) -> None:
         assert r["points_in"] == _plt_rows(path), path
         assert r["untimed_points"] == 0 and r["far_outside"] == 0
         # Only duplicates, lone points and isolated GPS spikes may go; never more than 2 %.
-        assert 0 <= _spikes_dropped(r) <= r["speed_spikes"]
+        # The summary is truthful: "removed as spikes" counts exactly the points that went.
+        assert _spikes_dropped(r) == r["speed_spikes"]
         assert r["points_out"] >= 0.98 * r["points_in"], path
         tracks, points, _, _ = summary(res)
         assert points == r["points_out"]
