@@ -85,7 +85,8 @@ def assign(
         raise AssignmentError(f"“{pair.name}”已于{pair.dissolved_on}解散，不能再认领街巷。")
     if valid_to is not None and valid_to <= valid_from:
         raise AssignmentError("失效日期必须晚于生效日期。")
-    segments = Segment.objects.filter(pk__in=ids, street_office_id=pair.street_office_id)
+    # Only the network in use can be claimed: a retired segment's claims moved with its street.
+    segments = Segment.objects.current().filter(pk__in=ids, street_office_id=pair.street_office_id)
     found = set(segments.values_list("pk", flat=True))
     if missing := set(ids) - found:
         raise AssignmentError(f"这些街巷段不存在或不属于本街道：{sorted(missing)[:20]}")
@@ -171,10 +172,20 @@ def dissolve_pair(pair: Pair, *, user: Any = None, on: dt.date | None = None) ->
         return end_pair_claims(pair, user=user, on=on)
 
 
-def undo(change: AssignmentChange, *, user: Any = None) -> AssignmentChange:
-    """Revert a batch inside a new UNDO batch. Raises DoubleClaim if later edits made it impossible."""
+def undo(
+    change: AssignmentChange, *, user: Any = None, allow_network: bool = False
+) -> AssignmentChange:
+    """Revert a batch inside a new UNDO batch. Raises DoubleClaim if later edits made it impossible.
+
+    A NETWORK batch (claims carried by a street import) is undone only with its import
+    (`grids.street_changes.undo_network_import`), which passes ``allow_network``.
+    """
     if change.kind == Kind.UNDO:
         raise AssignmentError("撤销操作本身不能再撤销；请重新分配。")
+    if change.kind == Kind.NETWORK and not allow_network:
+        raise AssignmentError(
+            f"操作 #{change.pk} 是路网导入带来的认领调整，请撤销整个路网导入（#{change.network_import_id}）。"
+        )
     if AssignmentChange.objects.filter(reverts=change).exists():
         raise AssignmentError(f"操作 #{change.pk} 已经撤销过了。")
     try:

@@ -10,7 +10,7 @@ from django.contrib.postgres.fields import DateRangeField, RangeBoundary, RangeO
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from geo.models import Segment, StreetOffice
+from geo.models import NetworkImport, Segment, StreetOffice
 from stewards.models import Pair
 
 
@@ -33,6 +33,7 @@ class AssignmentChange(models.Model):
         UNASSIGN = "unassign", _("取消分配")
         SUGGEST = "suggest", _("采用自动建议")
         UNDO = "undo", _("撤销")
+        NETWORK = "network", _("路网更新")
 
     street_office = models.ForeignKey(
         StreetOffice, on_delete=models.CASCADE, related_name="assignment_changes"
@@ -50,6 +51,15 @@ class AssignmentChange(models.Model):
         on_delete=models.PROTECT,
         related_name="reverted_by",
         verbose_name=_("撤销的操作"),
+    )
+    # A NETWORK batch: the claims a street import carried from retired segments to their new pieces.
+    network_import = models.ForeignKey(
+        NetworkImport,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assignment_changes",
+        verbose_name=_("路网导入"),
     )
 
     class Meta:
@@ -83,8 +93,9 @@ class ClaimQuerySet(models.QuerySet):
 
 class Claim(models.Model):
     street_office = models.ForeignKey(StreetOffice, on_delete=models.CASCADE, related_name="claims")
-    pair = models.ForeignKey(Pair, on_delete=models.CASCADE, related_name="claims")
-    segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="claims")
+    # History is never deleted with what it refers to: end a pair, retire a segment.
+    pair = models.ForeignKey(Pair, on_delete=models.PROTECT, related_name="claims")
+    segment = models.ForeignKey(Segment, on_delete=models.PROTECT, related_name="claims")
     valid_from = models.DateField(_("生效日期"))
     valid_to = models.DateField(
         _("失效日期"), null=True, blank=True, help_text=_("不含当日；空表示长期有效")
