@@ -151,3 +151,20 @@ def segments_of(run: NetworkImport) -> dict[str, list[int]]:
         "created": list(Segment.objects.filter(imported_by=run).values_list("id", flat=True)),
         "retired": list(Segment.objects.filter(retired_by=run).values_list("id", flat=True)),
     }
+
+
+def describe_claims(segment_ids: list[int]) -> list[str]:
+    """The pairs holding open claims on these segments today, with segment count and metres
+    (for the area importer's overlap report)."""
+    from django.db.models import Count, Sum
+
+    from geo.local_days import local_today
+
+    rows = (
+        Claim.objects.from_day(local_today())
+        .filter(segment_id__in=segment_ids)
+        .values("pair__name")
+        .annotate(n=Count("id"), m=Sum("segment__length_m"))
+        .order_by("pair__name")
+    )
+    return [f"{r['pair__name']} {r['n']} 段 {r['m']:.0f} 米" for r in rows]
