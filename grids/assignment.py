@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 from psycopg.errors import DeadlockDetected
 
 from geo.local_days import local_today
@@ -184,7 +185,8 @@ def undo(
         raise AssignmentError("撤销操作本身不能再撤销；请重新分配。")
     if change.kind == Kind.NETWORK and not allow_network:
         raise AssignmentError(
-            f"操作 #{change.pk} 是路网导入带来的认领调整，请撤销整个路网导入（#{change.network_import_id}）。"
+            _("操作 #%(id)d 是路网导入带来的认领调整，请撤销整个路网导入（#%(run)d）。")
+            % {"id": change.pk, "run": change.network_import_id}
         )
     if AssignmentChange.objects.filter(reverts=change).exists():
         raise AssignmentError(f"操作 #{change.pk} 已经撤销过了。")

@@ -56,8 +56,21 @@ def _foreign_source(office: StreetOffice, source: str, user) -> bool:
     )
 
 
-def _imports(office: StreetOffice):
-    return NetworkImport.objects.filter(source__in=_sources(office) or ["-"]).order_by("-pk")[:20]
+def _imports(office: StreetOffice) -> list[tuple[NetworkImport, str]]:
+    """The office's recent imports, each with its changes in words (unchanged left out)."""
+    labels = class_labels()
+    runs = NetworkImport.objects.filter(source__in=_sources(office) or ["-"]).order_by("-pk")
+    return [
+        (
+            run,
+            " · ".join(
+                f"{labels[k]} {v}"
+                for k, v in run.counts.items()
+                if v and k in labels and k != "unchanged"
+            ),
+        )  # fmt: skip
+        for run in runs[:20]
+    ]
 
 
 def _run(request: HttpRequest, office: StreetOffice, path: Path, source: str, *, dry: bool):

@@ -17,6 +17,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from geo.importers.versioning import NetworkChange, revert_network
 from geo.models import NetworkImport, Segment
@@ -131,7 +132,7 @@ def undo_network_import(
     """Revert an import: its claim batches (as undo batches), then the network it changed (its
     new pieces leave the network ``on``, default today)."""
     if run.undone_at is not None:
-        raise AssignmentError(f"路网导入 #{run.pk} 已经撤销过了。")
+        raise AssignmentError(_("路网导入 #%(id)d 已经撤销过了。") % {"id": run.pk})
     later = NetworkImport.objects.filter(source=run.source, pk__gt=run.pk, undone_at__isnull=True)
     # A later import that changed nothing (same file again) does not stand in the way.
     if Segment.objects.filter(Q(imported_by__in=later) | Q(retired_by__in=later)).exists():
@@ -167,4 +168,7 @@ def describe_claims(segment_ids: list[int]) -> list[str]:
         .annotate(n=Count("id"), m=Sum("segment__length_m"))
         .order_by("pair__name")
     )
-    return [f"{r['pair__name']} {r['n']} 段 {r['m']:.0f} 米" for r in rows]
+    return [
+        _("%(pair)s %(n)d 段 %(m).0f 米") % {"pair": r["pair__name"], "n": r["n"], "m": r["m"]}
+        for r in rows
+    ]

@@ -55,7 +55,11 @@ def _shift(line: shapely.LineString, metres: float = 1.0) -> shapely.LineString:
     return shapely.LineString(out)
 
 
-def edit_streets(path: Path, claimed_ways: set[str]) -> tuple[Path, dict[str, str]]:
+def edit_streets(
+    path: Path, claimed_ways: dict[str, set[int]], delete: bool = True
+) -> tuple[Path, dict[str, str]]:
+    """claimed_ways: {way id: pairs holding a piece of it}. The merged ways are held by the same
+    single pair (merging two pairs' pieces hands the piece to one of them: see the report)."""
     df = pyogrio.read_dataframe(path, layer="streets")
     ids = df["osm_id"].astype(str).to_numpy()
     use = Counter(tuple(c) for g in df.geometry for c in np.round(np.asarray(g.coords), 9))
@@ -87,6 +91,7 @@ def edit_streets(path: Path, claimed_ways: set[str]) -> tuple[Path, dict[str, st
         k = starts.get(end)
         if (
             k is not None and k != i and use[end] == 2 and ids[i] in claimed_ways
+            and len(claimed_ways[ids[i]]) == 1 and claimed_ways[ids[i]] == claimed_ways.get(ids[k])
             and ids[i] not in picks.values() and ids[k] not in picks.values()
             and df.loc[i, "highway"] == df.loc[k, "highway"] and df.loc[i, "name"] == df.loc[k, "name"]
         ):  # fmt: skip
@@ -95,7 +100,10 @@ def edit_streets(path: Path, claimed_ways: set[str]) -> tuple[Path, dict[str, st
             picks["merge"] = f"{ids[i]}+{ids[k]}"
             df = df.drop(index=k)
             break
-    df = df[df["osm_id"].astype(str) != picks["delete"]]
+    if delete:
+        df = df[df["osm_id"].astype(str) != picks["delete"]]
+    else:
+        picks.pop("delete")
     out = Path(tempfile.mkdtemp()) / "wudaokou-edited.gpkg"
     pyogrio.write_dataframe(df, out, layer="streets")
     return out, picks
@@ -127,16 +135,20 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--apply", action="store_true")
     parser.add_argument("--undo", action="store_true", help="undo the import again afterwards")
+    parser.add_argument("--keep-deleted-way", action="store_true", help="leave out the deletion")
     args = parser.parse_args()
     office = StreetOffice.objects.get(code=DEMO_OFFICE_CODE)
     today = local_today()
-    ways = {
-        s.source_id.split(":")[0]
-        for s in Segment.objects.current().filter(
-            source=DEMO_SOURCE, claims__in=Claim.objects.on(today)
-        )
-    }
-    path, picks = edit_streets(settings.DEMO_DATA_DIR / "wudaokou.gpkg", ways)
+    ways: dict[str, set[int]] = {}
+    for sid, pair in (
+        Claim.objects.on(today)
+        .filter(segment__source=DEMO_SOURCE)
+        .values_list("segment__source_id", "pair_id")
+    ):
+        ways.setdefault(sid.split(":")[0], set()).add(pair)
+    path, picks = edit_streets(
+        settings.DEMO_DATA_DIR / "wudaokou.gpkg", ways, delete=not args.keep_deleted_way
+    )
     print("edits:", picks)
     before = figures(office, today)
     result = import_streets(path, layer="streets", source=DEMO_SOURCE, dry_run=not args.apply)
