@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from psycopg.errors import DeadlockDetected
 
 from geo.local_days import local_today
-from geo.models import Segment
+from geo.models import NetworkImport, Segment
 from grids.models import AssignmentChange, Claim, ClaimEvent, claims_from
 from stewards import registry
 from stewards.models import Pair
@@ -184,9 +184,10 @@ def undo(
     if change.kind == Kind.UNDO:
         raise AssignmentError("撤销操作本身不能再撤销；请重新分配。")
     if change.kind == Kind.NETWORK and not allow_network:
+        run = NetworkImport.objects.filter(report__batches__contains=[change.pk]).first()
         raise AssignmentError(
             _("操作 #%(id)d 是路网导入带来的认领调整，请撤销整个路网导入（#%(run)d）。")
-            % {"id": change.pk, "run": change.network_import_id}
+            % {"id": change.pk, "run": run.pk if run else 0}
         )
     if AssignmentChange.objects.filter(reverts=change).exists():
         raise AssignmentError(f"操作 #{change.pk} 已经撤销过了。")

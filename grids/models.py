@@ -10,7 +10,7 @@ from django.contrib.postgres.fields import DateRangeField, RangeBoundary, RangeO
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from geo.models import NetworkImport, Segment, StreetOffice
+from geo.models import Segment, StreetOffice
 from stewards.models import Pair
 
 
@@ -33,6 +33,8 @@ class AssignmentChange(models.Model):
         UNASSIGN = "unassign", _("取消分配")
         SUGGEST = "suggest", _("采用自动建议")
         UNDO = "undo", _("撤销")
+        # The claims a street import carried to new pieces; the import lists its batches
+        # (NetworkImport.report["batches"]), so no column was added here.
         NETWORK = "network", _("路网更新")
 
     street_office = models.ForeignKey(
@@ -51,15 +53,6 @@ class AssignmentChange(models.Model):
         on_delete=models.PROTECT,
         related_name="reverted_by",
         verbose_name=_("撤销的操作"),
-    )
-    # A NETWORK batch: the claims a street import carried from retired segments to their new pieces.
-    network_import = models.ForeignKey(
-        NetworkImport,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="assignment_changes",
-        verbose_name=_("路网导入"),
     )
 
     class Meta:

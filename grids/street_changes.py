@@ -66,10 +66,10 @@ def carry_claims(change: NetworkChange) -> None:
             batches[office_id] = AssignmentChange.objects.create(
                 street_office_id=office_id,
                 kind=AssignmentChange.Kind.NETWORK,
-                network_import=change.run,
                 created_by=change.run.created_by,
                 note=f"路网导入 #{change.run.pk}（{change.run.source}）",
             )
+        change.report["batches"] = sorted(b.pk for b in batches.values())
         return batches[office_id]
 
     # Built before the old claims are ended: ending sets their valid_to in place.
@@ -138,7 +138,7 @@ def undo_network_import(
     if Segment.objects.filter(Q(imported_by__in=later) | Q(retired_by__in=later)).exists():
         raise AssignmentError(f"数据集 {run.source} 此后又导入过并改变了路网，请先撤销后来的导入。")
     with transaction.atomic():
-        for batch in run.assignment_changes.filter(kind=AssignmentChange.Kind.NETWORK):
+        for batch in network_batches(run):
             undo(batch, user=user, allow_network=True)
         revert_network(run, on)
         run.undone_at = timezone.now()
@@ -172,3 +172,9 @@ def describe_claims(segment_ids: list[int]) -> list[str]:
         _("%(pair)s %(n)d 段 %(m).0f 米") % {"pair": r["pair__name"], "n": r["n"], "m": r["m"]}
         for r in rows
     ]
+
+
+def network_batches(run: NetworkImport) -> list[AssignmentChange]:
+    """The claim batches an import made (one per street office)."""
+    ids = run.report.get("batches", [])
+    return list(AssignmentChange.objects.filter(pk__in=ids, kind=AssignmentChange.Kind.NETWORK))

@@ -26,7 +26,7 @@ from django.db import connection
 
 from geo import queries
 from geo.local_days import local_today
-from geo.models import NetworkImport
+from geo.models import NETWORK_EPOCH, NetworkImport, Segment
 
 # Pieces within this distance (metres) of each other are the same street, drawn again.
 TOLERANCE_M = 3.0
@@ -150,6 +150,10 @@ def apply_pieces(source: str, run: NetworkImport, *, replace: bool = True) -> Ne
     """Match import_piece against the source's segments in use and write the new version."""
     change = NetworkChange(run=run, day=run.imported_on)
     params = {"source": source, "day": run.imported_on, "run": run.pk}
+    # A first import describes streets that were there all along: valid since the epoch, so past
+    # days (demo history, late uploads) are measured on them. Later imports date their changes.
+    first = not Segment.objects.current().filter(source=source).exists()
+    new_from = NETWORK_EPOCH if first else run.imported_on
     with connection.cursor() as cur:
         cur.execute(queries.SAME_GEOMETRY, params)
         cur.execute(queries.SAME_GEOMETRY_ONE_EACH)
@@ -176,7 +180,7 @@ def apply_pieces(source: str, run: NetworkImport, *, replace: bool = True) -> Ne
             cur.execute(queries.RENUMBER_KEPT[0])
             cur.execute(queries.RENUMBER_KEPT[1])
             change.renumbered = [r[0] for r in cur.fetchall()]
-        cur.execute(queries.INSERT_NEW, params)
+        cur.execute(queries.INSERT_NEW, {**params, "day": new_from})
         new_ids = dict((sid, i) for i, sid in cur.fetchall())
         change.created = sorted(new_ids.values())
         cur.execute("SELECT old_id, source_id, new_along, old_along FROM import_link")

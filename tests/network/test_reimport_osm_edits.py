@@ -72,7 +72,7 @@ def test_every_claim_stays_on_its_street(network, tmp_path):
     ended = Claim.objects.filter(valid_to=REIMPORT, change__isnull=False)
     assert sorted(ended.values_list("pk", flat=True)) == sorted(r["claim"] for r in rows)
     batch = AssignmentChange.objects.get(kind=AssignmentChange.Kind.NETWORK)
-    assert batch.network_import_id == result.run_id
+    assert NetworkImport.objects.get(pk=result.run_id).report["batches"] == [batch.pk]
 
 
 def test_footway_alone_splits_one_piece_and_renumbers_without_churn(network, tmp_path):
@@ -169,7 +169,7 @@ def test_undo_puts_network_and_claims_back(network, tmp_path):
     assert state() != before
     run = NetworkImport.objects.get(pk=result.run_id)
     with pytest.raises(AssignmentError, match="路网导入"):
-        undo(AssignmentChange.objects.get(network_import=run))
+        undo(AssignmentChange.objects.get(pk__in=run.report["batches"]))
     undo_network_import(run, on=REIMPORT)
     assert state() == before
     # Undone the same day: the import's pieces were never part of the network.
