@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 import shutil
+import time
 from pathlib import Path
 
 from django.conf import settings
@@ -33,6 +34,17 @@ MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 
 def _upload_dir() -> Path:
     return Path(settings.MEDIA_ROOT).parent / "network_uploads"
+
+
+def _forget_old_uploads(max_age_s: float = 86_400) -> None:
+    """Uploads previewed but never applied are kept a day, then removed (on the next page view)."""
+    folder = _upload_dir()
+    if not folder.is_dir():
+        return
+    cutoff = time.time() - max_age_s
+    for upload in folder.iterdir():
+        if upload.is_dir() and upload.stat().st_mtime < cutoff:
+            shutil.rmtree(upload, ignore_errors=True)
 
 
 def _office(request: HttpRequest, street_office: int) -> StreetOffice:
@@ -93,6 +105,7 @@ def _layers(path: Path) -> list[str]:
 def network_page(request: HttpRequest, street_office: int) -> HttpResponse:
     """GET: the upload form and past imports. POST (a file): the dry-run report with its map."""
     office = _office(request, street_office)
+    _forget_old_uploads()
     context = {
         "title": _("路网更新 · %(name)s") % {"name": office.name},
         "office": office,

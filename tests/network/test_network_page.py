@@ -73,3 +73,21 @@ def test_only_the_office_planner_may_update(client, network):
     assert client.get(f"/plan/network/{net.office.pk}/").status_code == 404
     client.force_login(f.user(f.office()))
     assert client.get(f"/plan/network/{net.office.pk}/").status_code == 404
+
+
+def test_previews_never_applied_are_removed_after_a_day(client, network, tmp_path, settings):
+    import os
+    import time
+
+    net = network
+    settings.MEDIA_ROOT = tmp_path / "media"
+    client.force_login(f.user(net.office))
+    page = _upload(client, net, edited_copy(net, tmp_path, "footway"))
+    kept = tmp_path / "network_uploads" / page.context["token"]
+    assert kept.is_dir()
+    client.get(f"/plan/network/{net.office.pk}/")
+    assert kept.is_dir()  # still waiting to be applied
+    old = time.time() - 2 * 86_400
+    os.utime(kept, (old, old))
+    client.get(f"/plan/network/{net.office.pk}/")
+    assert not kept.exists()
