@@ -28,6 +28,7 @@ urlpatterns += i18n_patterns(
     path("plan/", include("grids.urls")),
     path("plan/", include("stewards.urls")),
     path("plan/coverage/", include("patrols.coverage_urls")),
+    path("plan/network/", include("grids.network_urls")),
     path("tracks/", include("patrols.tracks.urls")),
     path("credits/", include("credits.urls")),
     path("hazards/", include("hazards.urls")),

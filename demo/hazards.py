@@ -83,7 +83,10 @@ def seed_demo_reports(
     categories = {c.code: c for c in office.hazard_categories.all()}
     stewards = list(Steward.objects.filter(street_office=office, user__isnull=False).order_by("pk"))
     lines = np.array(
-        [shapely.from_wkb(bytes(g.wkb)) for g in office.segments.values_list("geom", flat=True)]
+        [
+            shapely.from_wkb(bytes(g.wkb))
+            for g in office.segments.current().values_list("geom", flat=True)
+        ]
     )
     lengths = shapely.length(lines)
     # The planted concentration sits on the street nearest the office's centre, a few blocks wide.

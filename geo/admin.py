@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.gis.admin import GISModelAdmin
 
-from geo.models import Community, Grid, Membership, Segment, StreetOffice
+from geo.models import Community, Grid, Membership, NetworkImport, Segment, StreetOffice
 
 
 class MapAdmin(GISModelAdmin):
@@ -30,10 +30,40 @@ class GridAdmin(MapAdmin):
 
 @admin.register(Segment)
 class SegmentAdmin(MapAdmin):
-    list_display = ["id", "name", "road_class", "length_m", "community", "grid"]
-    list_filter = ["road_class", "street_office", "community"]
+    list_display = [
+        "id",
+        "name",
+        "road_class",
+        "length_m",
+        "community",
+        "grid",
+        "valid_from",
+        "retired_on",
+    ]
+    list_filter = ["road_class", "street_office", "community", "retired_on"]
     search_fields = ["name", "source_id"]
     list_select_related = ["community", "grid"]
+    readonly_fields = ["valid_from", "retired_on", "imported_by", "retired_by"]
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Segments are retired by a street import, never deleted: claims and coverage point at them.
+        return False
+
+
+@admin.register(NetworkImport)
+class NetworkImportAdmin(admin.ModelAdmin):
+    """Read-only: imports are made and undone on the network update page or import_streets."""
+
+    list_display = ["id", "source", "file_name", "imported_on", "created_by", "undone_at"]
+    list_filter = ["source"]
+    readonly_fields = ["source", "file_name", "imported_on", "created_by", "counts", "undone_at"]
+    exclude = ["report"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(Membership)

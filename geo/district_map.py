@@ -83,9 +83,9 @@ def district_map(office: StreetOffice) -> folium.Map:
     ).add_to(fmap)
 
     segments = list(
-        office.segments.annotate(gj=AsGeoJSON("geom", precision=6)).values(
-            "id", "name", "road_class", "length_m", "gj"
-        )
+        office.segments.current()
+        .annotate(gj=AsGeoJSON("geom", precision=6))
+        .values("id", "name", "road_class", "length_m", "gj")
     )
     for s in segments:
         s["length_m"] = round(s["length_m"], 1)

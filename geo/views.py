@@ -27,7 +27,7 @@ def district_map(request: HttpRequest, code: str | None = None) -> HttpResponse:
     )
     if office is None:
         raise Http404(_("还没有导入任何街道。请先运行 manage.py load_demo 或 import_streets。"))
-    stats = office.segments.aggregate(n=Count("id"), m=Sum("length_m"))
+    stats = office.segments.current().aggregate(n=Count("id"), m=Sum("length_m"))
     intro = _("%(name)s：%(c)d 个社区，%(g)d 个网格，%(n)d 个街巷段，共 %(km).1f 公里") % {
         "name": office.name,
         "c": office.communities.count(),

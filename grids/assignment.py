@@ -14,10 +14,11 @@ from typing import Any
 
 from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 from psycopg.errors import DeadlockDetected
 
 from geo.local_days import local_today
-from geo.models import Segment
+from geo.models import NetworkImport, Segment
 from grids.models import AssignmentChange, Claim, ClaimEvent, claims_from
 from stewards import registry
 from stewards.models import Pair
@@ -85,7 +86,8 @@ def assign(
         raise AssignmentError(f"“{pair.name}”已于{pair.dissolved_on}解散，不能再认领街巷。")
     if valid_to is not None and valid_to <= valid_from:
         raise AssignmentError("失效日期必须晚于生效日期。")
-    segments = Segment.objects.filter(pk__in=ids, street_office_id=pair.street_office_id)
+    # Only the network in use can be claimed: a retired segment's claims moved with its street.
+    segments = Segment.objects.current().filter(pk__in=ids, street_office_id=pair.street_office_id)
     found = set(segments.values_list("pk", flat=True))
     if missing := set(ids) - found:
         raise AssignmentError(f"这些街巷段不存在或不属于本街道：{sorted(missing)[:20]}")
@@ -171,10 +173,22 @@ def dissolve_pair(pair: Pair, *, user: Any = None, on: dt.date | None = None) ->
         return end_pair_claims(pair, user=user, on=on)
 
 
-def undo(change: AssignmentChange, *, user: Any = None) -> AssignmentChange:
-    """Revert a batch inside a new UNDO batch. Raises DoubleClaim if later edits made it impossible."""
+def undo(
+    change: AssignmentChange, *, user: Any = None, allow_network: bool = False
+) -> AssignmentChange:
+    """Revert a batch inside a new UNDO batch. Raises DoubleClaim if later edits made it impossible.
+
+    A NETWORK batch (claims carried by a street import) is undone only with its import
+    (`grids.street_changes.undo_network_import`), which passes ``allow_network``.
+    """
     if change.kind == Kind.UNDO:
         raise AssignmentError("撤销操作本身不能再撤销；请重新分配。")
+    if change.kind == Kind.NETWORK and not allow_network:
+        run = NetworkImport.objects.filter(report__batches__contains=[change.pk]).first()
+        raise AssignmentError(
+            _("操作 #%(id)d 是路网导入带来的认领调整，请撤销整个路网导入（#%(run)d）。")
+            % {"id": change.pk, "run": run.pk if run else 0}
+        )
     if AssignmentChange.objects.filter(reverts=change).exists():
         raise AssignmentError(f"操作 #{change.pk} 已经撤销过了。")
     try:

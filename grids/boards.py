@@ -42,7 +42,7 @@ def board_data(
 ) -> dict[str, Any]:
     """Legend and GeoJSON of the board; every community segment is drawn, claimed ones in pair colours."""
     day = day or local_today()
-    segments = Segment.objects.filter(community=community)
+    segments = Segment.objects.valid_on(day).filter(community=community)
     if grid is not None:
         segments = segments.filter(grid=grid)
     claims = dict(

@@ -33,6 +33,9 @@ class AssignmentChange(models.Model):
         UNASSIGN = "unassign", _("取消分配")
         SUGGEST = "suggest", _("采用自动建议")
         UNDO = "undo", _("撤销")
+        # The claims a street import carried to new pieces; the import lists its batches
+        # (NetworkImport.report["batches"]), so no column was added here.
+        NETWORK = "network", _("路网更新")
 
     street_office = models.ForeignKey(
         StreetOffice, on_delete=models.CASCADE, related_name="assignment_changes"
@@ -83,8 +86,9 @@ class ClaimQuerySet(models.QuerySet):
 
 class Claim(models.Model):
     street_office = models.ForeignKey(StreetOffice, on_delete=models.CASCADE, related_name="claims")
-    pair = models.ForeignKey(Pair, on_delete=models.CASCADE, related_name="claims")
-    segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="claims")
+    # History is never deleted with what it refers to: end a pair, retire a segment.
+    pair = models.ForeignKey(Pair, on_delete=models.PROTECT, related_name="claims")
+    segment = models.ForeignKey(Segment, on_delete=models.PROTECT, related_name="claims")
     valid_from = models.DateField(_("生效日期"))
     valid_to = models.DateField(
         _("失效日期"), null=True, blank=True, help_text=_("不含当日；空表示长期有效")

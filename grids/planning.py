@@ -23,7 +23,8 @@ from stewards.models import PairMember, ProgrammeSettings
 def _levels(street_office_id: int, day: dt.date, level: str) -> list[dict[str, Any]]:
     assigned = Exists(Claim.objects.on(day).filter(segment_id=OuterRef("pk")))
     rows = (
-        Segment.objects.filter(street_office_id=street_office_id)
+        Segment.objects.valid_on(day)
+        .filter(street_office_id=street_office_id)
         .annotate(is_assigned=assigned)
         .values(f"{level}_id", area_name=F(f"{level}__name"))
         .annotate(
@@ -103,7 +104,8 @@ def pair_checks(street_office_id: int, day: dt.date) -> list[dict[str, Any]]:
 def coverage(street_office_id: int, day: dt.date | None = None) -> dict[str, Any]:
     day = day or local_today()
     unassigned = (
-        Segment.objects.filter(street_office_id=street_office_id)
+        Segment.objects.valid_on(day)
+        .filter(street_office_id=street_office_id)
         .exclude(Exists(Claim.objects.on(day).filter(segment_id=OuterRef("pk"))))
         .order_by("id")
         .values_list("id", flat=True)
@@ -131,8 +133,10 @@ def coverage_features(street_office_id: int, day: dt.date | None = None) -> dict
         .values_list("segment_id", "pair_id")
     )
     features = []
-    rows = Segment.objects.filter(street_office_id=street_office_id).annotate(
-        gj=AsGeoJSON("geom", precision=6)
+    rows = (
+        Segment.objects.valid_on(day)
+        .filter(street_office_id=street_office_id)
+        .annotate(gj=AsGeoJSON("geom", precision=6))
     )
     for s in rows.values("id", "name", "length_m", "gj").order_by("id"):
         pair = checks.get(holders.get(s["id"]))

@@ -33,7 +33,7 @@ def load_segs(qs) -> list[Seg]:
 
 def unassigned_segments(community_id: int, day: dt.date):
     taken = Claim.objects.from_day(day).filter(segment_id=OuterRef("pk"))
-    return Segment.objects.filter(community_id=community_id).exclude(Exists(taken))
+    return Segment.objects.valid_on(day).filter(community_id=community_id).exclude(Exists(taken))
 
 
 def suggest(community: Community, day: dt.date | None = None) -> dict[int, list[int]]:

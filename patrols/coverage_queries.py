@@ -11,11 +11,14 @@ from django.db import connection
 
 # Segments as WKB straight into shapely in one vectorised call: building 30k GEOSGeometry objects
 # through the ORM costs seconds, this costs milliseconds. The office's segments plus any segment
-# its pairs claim (a claim may reach over the boundary); optionally only those in a bbox.
+# its pairs claim (a claim may reach over the boundary); optionally only those in a bbox. With a
+# day, only the network of that day (segments are versioned: geo.models.segments_on).
 SEGMENTS_FOR_OFFICE = """
 SELECT s.id, ST_AsBinary(s.geom)
 FROM geo_segment s
-WHERE ((s.street_office_id = %(office)s
+WHERE (%(day)s::date IS NULL OR (s.valid_from <= %(day)s::date
+                                 AND (s.retired_on IS NULL OR s.retired_on > %(day)s::date)))
+  AND ((s.street_office_id = %(office)s
         OR s.id IN (SELECT c.segment_id FROM grids_claim c WHERE c.street_office_id = %(office)s))
        AND (%(bbox)s::float8[] IS NULL
             OR s.geom && ST_MakeEnvelope((%(bbox)s::float8[])[1], (%(bbox)s::float8[])[2],
@@ -29,9 +32,11 @@ def segments_for_office(
     office_id: int,
     bbox: tuple[float, float, float, float] | None = None,
     include: list[int] | None = None,
+    day: date | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(ids, lon/lat LineStrings) of the segments the office's coverage is measured on (within
-    bbox if given), plus the segments `include` (a pair's claims) wherever they are."""
+    bbox if given; the network of ``day`` if given), plus the segments `include` (a pair's
+    claims) wherever they are."""
     with connection.cursor() as cur:
         cur.execute(
             SEGMENTS_FOR_OFFICE,
@@ -39,6 +44,7 @@ def segments_for_office(
                 "office": office_id,
                 "bbox": list(bbox) if bbox else None,
                 "include": list(include or []),
+                "day": day,
             },
         )
         rows = cur.fetchall()
@@ -49,6 +55,8 @@ def segments_for_office(
     return ids, geoms
 
 
+# The map of a period draws the network of that period: every segment in use on one of its days
+# (a period across a re-import draws both versions of a changed street, each with its own walks).
 # Period coverage per segment: bit_or over days and pairs unions the walked pieces exactly (a
 # share cannot be summed over days). by_pair keeps only the claiming pair's own walks. The ORM
 # has neither bit_or/bit_count nor ST_AsGeoJSON with precision inside a json aggregate.
@@ -86,6 +94,7 @@ SELECT json_build_object(
 FROM geo_segment s
 LEFT JOIN cov ON cov.segment_id = s.id
 WHERE s.street_office_id = %(office)s
+  AND s.valid_from <= %(end)s AND (s.retired_on IS NULL OR s.retired_on > %(start)s)
   AND (%(bbox)s::float8[] IS NULL
        OR s.geom && ST_MakeEnvelope((%(bbox)s::float8[])[1], (%(bbox)s::float8[])[2],
                                     (%(bbox)s::float8[])[3], (%(bbox)s::float8[])[4], 4326))
@@ -180,6 +189,7 @@ WITH seg AS (
     SELECT s.id, s.name, s.length_m, s.geom
     FROM geo_segment s
     WHERE s.street_office_id = %(office)s
+      AND s.valid_from <= %(end)s AND (s.retired_on IS NULL OR s.retired_on > %(start)s)
       AND s.geom && ST_Transform(ST_TileEnvelope(%(z)s, %(x)s, %(y)s, margin => 0.02), 4326)
 ),
 cov AS (

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from geo.local_days import local_day_bounds_epoch, local_days_epoch
 from geo.local_projection import LocalProjection
+from geo.models import Segment
 from grids.models import Claim
 from patrols import coverage_queries as grid_queries
 from patrols.models import PairDayVerdict, RuleSettings, SegmentCoverage
@@ -212,7 +213,7 @@ def evaluate_pair_day(
         if len(lons)
         else (0, 0, 0, 0)
     )
-    ids, lines = grid_queries.segments_for_office(office.id, bbox, include=claimed_ids)
+    ids, lines = grid_queries.segments_for_office(office.id, bbox, include=claimed_ids, day=day)
     segs = SegmentSet.build(ids, lines, projection, params)
     result = _assess(pair, day, member_ids, claimed_ids, tracks, segs, projection, params)
     _store([result], {pair.id: pair}, params)
@@ -290,12 +291,16 @@ def evaluate_street_office(
     loader = points_loader or _default_loader()
     params = params or params_for_office(office.id)
     projection = office_projection(office)
-    ids, lines = grid_queries.segments_for_office(office.id)
-    segs = SegmentSet.build(ids, lines, projection, params)
+    # The network of each day: built once, and again on the days a street import changed it.
+    changes = Segment.objects.change_days(start_date, end_date)
+    segs = None
     stats = OfficeRunStats()
     n_days = (end_date - start_date).days + 1
     for d in range(n_days):
         day = start_date + timedelta(days=d)
+        if segs is None or day in changes:
+            ids, lines = grid_queries.segments_for_office(office.id, day=day)
+            segs = SegmentSet.build(ids, lines, projection, params)
         members = members_on(day, office_id=office.id)
         pairs = {p.id: p for p in Pair.objects.filter(id__in=list(members))}
         claims = claimed_segments(day, members)

@@ -35,7 +35,7 @@ class TrackUpload(models.Model):
         GCJ02 = "gcj02", _("GCJ-02（高德/腾讯/微信）")
         BD09 = "bd09", _("BD-09（百度）")
 
-    steward = models.ForeignKey(Steward, on_delete=models.CASCADE, related_name="track_uploads")
+    steward = models.ForeignKey(Steward, on_delete=models.PROTECT, related_name="track_uploads")
     street_office = models.ForeignKey(
         StreetOffice, on_delete=models.CASCADE, related_name="track_uploads"
     )
@@ -76,7 +76,7 @@ class Track(models.Model):
 
     # (steward, started_at) and (street_office, started_at) below serve the foreign keys too.
     steward = models.ForeignKey(
-        Steward, on_delete=models.CASCADE, related_name="tracks", db_index=False
+        Steward, on_delete=models.PROTECT, related_name="tracks", db_index=False
     )
     street_office = models.ForeignKey(
         StreetOffice, on_delete=models.CASCADE, related_name="tracks", db_index=False
@@ -157,7 +157,7 @@ class PairDayVerdict(models.Model):
     """The rule's verdict for one pair on one local day (Asia/Shanghai), with its numbers."""
 
     pair = models.ForeignKey(
-        Pair, on_delete=models.CASCADE, related_name="verdicts", verbose_name=_("巡查组")
+        Pair, on_delete=models.PROTECT, related_name="verdicts", verbose_name=_("巡查组")
     )
     # Denormalised from pair so the supervisors' filters need no join.
     street_office = models.ForeignKey(StreetOffice, on_delete=models.CASCADE, related_name="+")
@@ -201,8 +201,9 @@ class SegmentCoverage(models.Model):
     re-check only rewrites its own pair's rows.
     """
 
-    segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="coverage")
-    pair = models.ForeignKey(Pair, on_delete=models.CASCADE, related_name="coverage")
+    # History is never deleted with what it refers to: end a pair, retire a segment.
+    segment = models.ForeignKey(Segment, on_delete=models.PROTECT, related_name="coverage")
+    pair = models.ForeignKey(Pair, on_delete=models.PROTECT, related_name="coverage")
     street_office = models.ForeignKey(StreetOffice, on_delete=models.CASCADE, related_name="+")
     day = models.DateField(_("日期"))
     claimed = models.BooleanField(_("本组认领"))

@@ -149,7 +149,8 @@ class Pair(models.Model):
 
 class PairMember(models.Model):
     pair = models.ForeignKey(Pair, on_delete=models.CASCADE, related_name="members")
-    steward = models.ForeignKey(Steward, on_delete=models.CASCADE, related_name="memberships")
+    # Who walked with whom is history too: a steward who was in a pair is ended, not deleted.
+    steward = models.ForeignKey(Steward, on_delete=models.PROTECT, related_name="memberships")
     joined_on = models.DateField(_("加入日期"))
     left_on = models.DateField(_("离开日期"), null=True, blank=True)
 

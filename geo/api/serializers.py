@@ -22,6 +22,8 @@ class SegmentSerializer(GeoFeatureModelSerializer):
             "street_office",
             "community",
             "grid",
+            "valid_from",
+            "retired_on",
         ]
 
 

@@ -44,3 +44,8 @@ class SegmentViewSet(_AreaViewSet):
     queryset = Segment.objects.all()
     serializer_class = serializers.SegmentSerializer
     filterset_fields = ["street_office", "community", "grid", "road_class"]
+
+    def get_queryset(self):
+        # The list is the network in use; a retired segment stays readable by id (history).
+        qs = super().get_queryset()
+        return qs.current() if self.action == "list" else qs

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -22,6 +24,15 @@ from geo.importers.reading import (
     pick_column,
     read_layer,
 )
+from geo.importers.versioning import (
+    NetworkChange,
+    apply_pieces,
+    change_features,
+    load_pieces,
+    notify,
+)
+from geo.local_days import local_today
+from geo.models import NetworkImport
 
 # Road classes a steward patrols on foot. Motorways, trunk roads, ramps, platforms and cycle-only
 # ways are left out: nobody walks them and they would dilute coverage.
@@ -58,15 +69,18 @@ class StreetImportResult:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
-    deleted: int = 0
+    retired: int = 0
     features_read: int = 0
     skipped: Counter = field(default_factory=Counter)
     dry_run: bool = False
+    counts: dict = field(default_factory=dict)
+    report: dict = field(default_factory=dict)
+    run_id: int | None = None
 
     def summary(self) -> str:
         skipped = ", ".join(f"{reason}: {n}" for reason, n in sorted(self.skipped.items())) or "0"
         return _(
-            "%(segments)d 个街巷段，共 %(km).2f 公里（新增 %(c)d，更新 %(u)d，未变 %(n)d，删除 %(d)d）；"
+            "%(segments)d 个街巷段，共 %(km).2f 公里（新增 %(c)d，更新 %(u)d，未变 %(n)d，停用 %(d)d）；"
             "读取 %(read)d 个要素，跳过：%(skipped)s%(dry)s"
         ) % {
             "segments": self.segments,
@@ -74,7 +88,7 @@ class StreetImportResult:
             "c": self.created,
             "u": self.updated,
             "n": self.unchanged,
-            "d": self.deleted,
+            "d": self.retired,
             "read": self.features_read,
             "skipped": skipped,
             "dry": _("（演练，未写入）") if self.dry_run else "",
@@ -200,35 +214,39 @@ def write_segments(
     *,
     source: str,
     replace: bool = True,
+    on: dt.date | None = None,
+    file_name: str = "",
+    user: Any = None,
     progress: Progress | None = None,
-) -> tuple[int, int, int, int]:
-    """Upsert segments through COPY into a temp table. Returns (created, updated, unchanged, deleted)."""
-    wkb = shapely.to_wkb(columns["geom"], hex=True)
-    with connection.cursor() as cur:
-        # Nested imports (tests, callers' transactions) may still see an earlier copy: start clean.
-        cur.execute("DROP TABLE IF EXISTS pg_temp.import_segment")
-        cur.execute(
-            "CREATE TEMP TABLE import_segment (source_id text PRIMARY KEY, name text, road_class text, wkb text)"
-            " ON COMMIT DROP"
-        )
-        with cur.copy("COPY import_segment (source_id, name, road_class, wkb) FROM STDIN") as copy:
-            total = len(wkb)
-            for i, row in enumerate(
-                zip(columns["source_id"], columns["name"], columns["road_class"], wkb, strict=True)
-            ):
-                copy.write_row(row)
-                if progress and total and (i + 1) % 5000 == 0:
-                    progress(_("写入 %(i)d / %(n)d") % {"i": i + 1, "n": total})
-        cur.execute(queries.UPSERT_SEGMENTS, {"source": source})
-        inserted = [r[0] for r in cur.fetchall()]
-        created = sum(inserted)
-        updated = len(inserted) - created
-        deleted = 0
-        if replace:
-            cur.execute(queries.DELETE_STALE_SEGMENTS, {"source": source})
-            deleted = cur.rowcount
-    unchanged = len(wkb) - created - updated
-    return created, updated, unchanged, deleted
+) -> NetworkChange:
+    """Write the pieces as a new version of the source's network (see geo.importers.versioning)
+    and tell the subscribed apps (claims follow their streets). Call inside a transaction."""
+    run = NetworkImport.objects.create(
+        source=source, file_name=file_name, imported_on=on or local_today(), created_by=user
+    )
+    if progress:
+        progress(_("写入 %(n)d 个街巷段 …") % {"n": len(columns["geom"])})
+    load_pieces(columns)
+    change = apply_pieces(source, run, replace=replace)
+    queries.assign_segments_to_areas()
+    notify(change)
+    run.counts = change.counts()
+    run.report = {
+        **change.report,
+        "classes": _class_lists(change),
+        "features": change_features(change),
+    }
+    run.save(update_fields=["counts", "report"])
+    return change
+
+
+def _class_lists(change: NetworkChange) -> dict[str, list[int]]:
+    """Segment ids per class, old and new, for the report page's map."""
+    lists: dict[str, list[int]] = {}
+    for side, classes in (("old", change.old_class), ("new", change.new_class)):
+        for sid, cls in classes.items():
+            lists.setdefault(f"{side}_{cls}", []).append(sid)
+    return {k: sorted(v) for k, v in lists.items()}
 
 
 def import_streets(
@@ -236,10 +254,13 @@ def import_streets(
     *,
     source: str | None = None,
     dry_run: bool = False,
+    on: dt.date | None = None,
+    user: Any = None,
     progress: Progress | None = None,
     **read_options,
 ) -> StreetImportResult:
-    """Import a street file as segments; all-or-nothing, idempotent by (source, source_id)."""
+    """Import a street file as a new network version; all-or-nothing. A dry run does everything
+    (claims included) and rolls back, so its report is exactly what applying would do."""
     path = Path(path)
     source = source or path.stem
     say = progress or (lambda msg: None)
@@ -252,14 +273,21 @@ def import_streets(
         source=source, features_read=features_read, skipped=skipped, dry_run=dry_run
     )
     with transaction.atomic():
-        result.created, result.updated, result.unchanged, result.deleted = write_segments(
-            columns, source=source, progress=say
+        change = write_segments(
+            columns, source=source, on=on, file_name=path.name, user=user, progress=say
         )
-        say(_("归属街道、社区、网格 …"))
-        queries.assign_segments_to_areas()
+        counts = change.run.counts
+        result.created = len(change.created)
+        result.updated = len(change.renumbered)
+        result.unchanged = len(change.kept) - len(change.renumbered)
+        result.retired = len(change.retired)
+        result.counts = counts
+        result.report = change.run.report
+        result.run_id = None if dry_run else change.run.pk
         with connection.cursor() as cur:
             cur.execute(
-                "SELECT count(*), coalesce(sum(length_m), 0) / 1000 FROM geo_segment WHERE source = %s",
+                "SELECT count(*), coalesce(sum(length_m), 0) / 1000 FROM geo_segment"
+                " WHERE source = %s AND retired_on IS NULL",
                 [source],
             )
             result.segments, result.total_km = cur.fetchone()

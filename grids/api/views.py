@@ -89,7 +89,7 @@ class SegmentViewSet(TenantScopedViewSet, viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         day = _day(self.request)
         holder = Claim.objects.on(day).filter(segment_id=OuterRef("pk")).values("pair_id")[:1]
-        qs = scope_queryset(Segment.objects.all(), self.request.user).annotate(
+        qs = scope_queryset(Segment.objects.valid_on(day), self.request.user).annotate(
             current_pair=Subquery(holder)
         )
         if value := self.request.query_params.get("community"):

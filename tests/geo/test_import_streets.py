@@ -52,12 +52,12 @@ def test_reimport_is_idempotent(wudaokou_osm: Path):
     first = import_streets(wudaokou_osm, source="osm")
     ids = set(Segment.objects.values_list("id", flat=True))
     second = import_streets(wudaokou_osm, source="osm")
-    assert (second.created, second.updated, second.deleted) == (0, 0, 0)
+    assert (second.created, second.updated, second.retired) == (0, 0, 0)
     assert second.unchanged == first.segments
     assert set(Segment.objects.values_list("id", flat=True)) == ids
 
 
-def test_changed_feature_is_updated_and_removed_feature_deleted(tmp_path: Path):
+def test_changed_feature_is_updated_and_removed_feature_retired(tmp_path: Path):
     lines = gpd.GeoDataFrame(
         {"osm_id": ["1", "2"], "name": ["清华路", "成府路"], "highway": ["residential", "service"]},
         geometry=[
@@ -71,8 +71,8 @@ def test_changed_feature_is_updated_and_removed_feature_deleted(tmp_path: Path):
     import_streets(path, source="t")
     pyogrio.write_dataframe(lines.iloc[:1].assign(name=["清华东路"]), path)
     result = import_streets(path, source="t")
-    assert (result.created, result.updated, result.deleted) == (0, 1, 1)
-    assert list(Segment.objects.values_list("name", flat=True)) == ["清华东路"]
+    assert (result.created, result.updated, result.retired) == (0, 1, 1)
+    assert list(Segment.objects.current().values_list("name", flat=True)) == ["清华东路"]
 
 
 def test_lengths_are_geodesic_metres(tmp_path: Path):

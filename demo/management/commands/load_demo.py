@@ -21,7 +21,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **o):
         office = load_demo_district(progress=self.stdout.write)
-        self.stdout.write(self.style.SUCCESS(f"{office.name}: {office.segments.count()} 个街巷段"))
+        self.stdout.write(
+            self.style.SUCCESS(f"{office.name}: {office.segments.current().count()} 个街巷段")
+        )
         counts = seed(office)
         self.stdout.write(
             f"小巷管家 +{counts.stewards_created}，巡查组 +{counts.pairs_created}，认领 +{counts.claims_created}"

@@ -18,6 +18,11 @@ class Command(BaseCommand):
         parser.add_argument("--encoding")
         parser.add_argument("--srid", type=int)
         parser.add_argument("--dry-run", action="store_true")
+        parser.add_argument(
+            "--replace",
+            action="store_true",
+            help="新范围与同级现有区域重叠时，用新范围替换重叠部分（默认拒绝并列出重叠）",
+        )
 
     def handle(self, *args, **o):
         try:
@@ -32,6 +37,7 @@ class Command(BaseCommand):
                 encoding=o["encoding"],
                 assume_srid=o["srid"],
                 dry_run=o["dry_run"],
+                replace=o["replace"],
                 progress=self.stdout.write,
             )
         except ImportFileError as exc:
