@@ -19,6 +19,7 @@ urlpatterns = [
     path("api/credits/", include("credits.api.urls")),
     path("api/hazards/", include("hazards.api.urls")),
     path("open311/v2/", include("hazards.open311.urls")),
+    path("api/jobs/", include("jobs.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]

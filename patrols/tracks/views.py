@@ -7,8 +7,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from patrols.evaluation import reevaluate_upload
 from patrols.models import Track
+from patrols.tasks import enqueue_recheck
 from patrols.tracks.access import can_upload_for, visible_uploads
 from patrols.tracks.cleaning import describe_cleaning
 from patrols.tracks.formats import parse_column_mapping
@@ -89,6 +89,7 @@ def upload_track(request: HttpRequest) -> HttpResponse:
                     uploaded_by=request.user,
                     crs=request.POST.get("crs") or "wgs84",
                     columns=parse_column_mapping(request.POST.get("columns")),
+                    enqueue=lambda u: enqueue_recheck(u, requested_by=request.user),
                 )
             except TrackRejected as exc:
                 context["error"], status = exc.message, exc.http_status
@@ -100,8 +101,8 @@ def upload_track(request: HttpRequest) -> HttpResponse:
                 context["result"] = result
                 context["tracks"] = tracks
                 context["cleaning"] = describe_cleaning(result.report)
-                # Same as the API: the steward sees at once whether the day's patrol counts.
-                if not result.duplicate:
-                    context["verdicts"] = reevaluate_upload(result.upload)
+                # Same as the API: the re-check is a job stored with the upload; the page
+                # follows it (queued, running, done with the day's verdicts, or failed and why).
+                context["recheck_job"] = result.job_id
     context["recent"] = _recent_uploads(request.user)
     return render(request, "patrols/track_upload.html", context, status=status)
