@@ -19,3 +19,5 @@ forwarded_allow_ips = os.environ.get("ALLEY_FORWARDED_ALLOW_IPS", "127.0.0.1")
 accesslog = os.environ.get("ALLEY_ACCESS_LOG") or None
 errorlog = "-"
 wsgi_app = "config.wsgi:application"
+# gunicornc's control socket, one per checkout (the default in $HOME would be shared by every app).
+control_socket = os.path.join(os.path.dirname(os.path.dirname(__file__)), "var", "gunicorn.ctl")
