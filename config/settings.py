@@ -209,11 +209,26 @@ CHROMIUM_PATH = os.environ.get("ALLEY_CHROMIUM", "/usr/bin/chromium")
 DEMO_DATA_DIR = BASE_DIR / "data" / "shapefiles"
 SHARED_DATA_DIR = Path(os.environ.get("ALLEY_SHARED_DATA", BASE_DIR.parent / "shared" / "data"))
 
+# Errors as one JSON object a line (ops/logs.py) on stderr, for the log collector; ALLEY_LOG_FORMAT=text
+# for people reading a terminal.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "json": {"()": "ops.logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": os.environ.get("ALLEY_LOG_FORMAT", "json"),
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("ALLEY_LOG_LEVEL", "WARNING")},
+    "loggers": {
+        # procrastinate says which job it runs at INFO (ALLEY_JOB_LOG_LEVEL=INFO to see it).
+        "procrastinate": {"level": os.environ.get("ALLEY_JOB_LOG_LEVEL", "WARNING")},
+    },
 }
 
 # GeoDjango's own GDAL (Debian 12 ships 3.6) only parses our trusted SRIDs; user files are read by
@@ -225,3 +240,9 @@ ALLEY_MAX_UPLOAD_BYTES = env_int("ALLEY_MAX_UPLOAD_BYTES", 50 * 1024 * 1024)
 ALLEY_TRACK_CLEANING: dict[str, float] = {}
 # Raw GPS tracks (personal location data) are kept this many calendar months: `prune_tracks`.
 ALLEY_TRACK_RETENTION_MONTHS = env_int("ALLEY_TRACK_RETENTION_MONTHS", 24)
+
+# w15: a database that went away answers 503 + Retry-After, never a 500 (ops/unavailable.py; the
+# server's handler500 covers errors raised outside views).
+MIDDLEWARE.append("ops.unavailable.DatabaseUnavailableMiddleware")
+# procrastinate: jobs are rows in this database (jobs/queue.py); each app's tasks.py is found.
+PROCRASTINATE_WORKER_DEFAULTS = {"fetch_job_polling_interval": 2.0}

@@ -86,9 +86,13 @@ def job_queue(transactional_db):
     flush leaves earlier tests' jobs behind."""
     from django.db import connection
 
-    with connection.cursor() as cur:
-        cur.execute(
-            "TRUNCATE procrastinate_jobs, procrastinate_events, procrastinate_periodic_defers,"
-            " procrastinate_workers CASCADE"
-        )
+    def truncate() -> None:
+        with connection.cursor() as cur:
+            cur.execute(
+                "TRUNCATE procrastinate_jobs, procrastinate_events, procrastinate_periodic_defers,"
+                " procrastinate_workers CASCADE"
+            )
+
+    truncate()
     yield
+    truncate()

@@ -122,3 +122,12 @@ def test_periodic_work_is_scheduled():
     crons = {t.task.name: t.cron for t in app.periodic_registry.periodic_tasks.values()}
     assert crons["patrols.nightly_evaluation"] == "30 1 * * *"
     assert crons["patrols.monthly_prune_tracks"] == "0 3 1 * *"
+
+
+def test_the_quarterly_assessment_is_for_the_quarter_just_ended():
+    from credits.tasks import previous_quarter
+
+    assert previous_quarter(date(2026, 10, 2)) == "2026Q3"
+    assert previous_quarter(date(2027, 1, 2)) == "2026Q4"
+    crons = {t.task.name: t.cron for t in app.periodic_registry.periodic_tasks.values()}
+    assert crons["credits.quarterly_assessment"] == "0 4 2 1,4,7,10 *"
