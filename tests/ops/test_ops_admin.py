@@ -66,7 +66,9 @@ def test_the_office_admin_invites_and_gives_roles_only_in_their_office():
     )
     assert resp.status_code == 200
     newcomer = User.objects.get(username="newcomer")
-    assert Membership.objects.filter(user=newcomer, street_office=office, role="supervisor").exists()
+    assert Membership.objects.filter(
+        user=newcomer, street_office=office, role="supervisor"
+    ).exists()
     assert "/accounts/reset/" in resp.content.decode()  # the invitation link, shown once
 
     # The other office is not a choice: the form refuses it.
@@ -74,9 +76,10 @@ def test_the_office_admin_invites_and_gives_roles_only_in_their_office():
         "/admin/geo/membership/add/",
         {"username": "intruder", "street_office": other.id, "role": "planner"},
     )
-    assert refused.status_code == 200 and not Membership.objects.filter(
-        street_office=other, role="planner"
-    ).exists()
+    assert (
+        refused.status_code == 200
+        and not Membership.objects.filter(street_office=other, role="planner").exists()
+    )
 
 
 def test_open311_keys_are_issued_shown_once_and_revoked_in_the_admin():
