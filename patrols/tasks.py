@@ -51,8 +51,13 @@ def fan_out_evaluation(days: list[date], office_ids: list[int] | None = None) ->
     """One job per street office and day; returns the job ids."""
     if office_ids is None:
         office_ids = list(StreetOffice.objects.order_by("id").values_list("id", flat=True))
+    # One lock per office-day: a manual re-run and the nightly job never write the same rows at once.
     return [
-        evaluate_office_day.defer(office_id=o, day=d.isoformat()) for d in days for o in office_ids
+        evaluate_office_day.configure(lock=f"evaluate:{o}:{d.isoformat()}").defer(
+            office_id=o, day=d.isoformat()
+        )
+        for d in days
+        for o in office_ids
     ]
 
 

@@ -131,3 +131,18 @@ def test_the_quarterly_assessment_is_for_the_quarter_just_ended():
     assert previous_quarter(date(2027, 1, 2)) == "2026Q4"
     crons = {t.task.name: t.cron for t in app.periodic_registry.periodic_tasks.values()}
     assert crons["credits.quarterly_assessment"] == "0 4 2 1,4,7,10 *"
+
+
+def test_evaluate_patrols_enqueue_defers_one_locked_job_per_day():
+    from django.core.management import call_command
+
+    office = f.office()
+    call_command(
+        "evaluate_patrols", office=office.code, start=DAY, end=date(2024, 5, 16), enqueue=True
+    )
+    jobs = ProcrastinateJob.objects.filter(task_name="patrols.evaluate_office_day")
+    assert sorted(j.lock for j in jobs) == [
+        f"evaluate:{office.id}:2024-05-{d}" for d in (14, 15, 16)
+    ]
+    run_pending_jobs()
+    assert set(jobs.values_list("status", flat=True)) == {"succeeded"}
