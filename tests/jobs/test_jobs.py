@@ -146,3 +146,19 @@ def test_evaluate_patrols_enqueue_defers_one_locked_job_per_day():
     ]
     run_pending_jobs()
     assert set(jobs.values_list("status", flat=True)) == {"succeeded"}
+
+
+def test_finished_jobs_are_pruned_after_30_days_and_queued_ones_never():
+    from django.db import connection
+
+    from jobs.tasks import prune_finished_jobs
+
+    office = f.office()
+    done = enqueue(tasks.evaluate_office_day, office_id=office.id, day=DAY.isoformat())
+    run_pending_jobs()
+    waiting = enqueue(tasks.evaluate_office_day, office_id=office.id, day="2024-05-15")
+    with connection.cursor() as cur:
+        cur.execute("UPDATE procrastinate_events SET at = now() - interval '31 days'")
+    assert prune_finished_jobs() == 1
+    assert list(ProcrastinateJob.objects.values_list("id", flat=True)) == [waiting]
+    assert done != waiting
