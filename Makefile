@@ -1,4 +1,4 @@
-# Two commands: `make run` (set up + serve the demo district) and `make test` (set up + full test suite).
+# Two commands: `make run` (set up + serve the demo district with gunicorn and a job worker) and `make test` (set up + full test suite).
 SHELL := /bin/bash
 PY := .venv/bin/python
 HOST ?= 127.0.0.1:8000
@@ -11,12 +11,9 @@ setup:
 db: setup
 	@if [ -z "$$DATABASE_URL" ]; then scripts/pg.sh start; fi
 
-run: db
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py collectstatic --noinput -v0
-	$(PY) manage.py compilemessages --ignore=.venv >/dev/null
-	$(PY) manage.py load_demo
-	$(PY) manage.py runserver $(HOST)
+# Set up, migrate, collectstatic, compilemessages, load the demo; then gunicorn + one job worker.
+run:
+	HOST=$(HOST) scripts/run.sh
 
 test:
 	scripts/bootstrap.sh --browser

@@ -23,12 +23,44 @@ def env_int(name: str, default: int) -> int:
     return default if value in (None, "") else int(value)
 
 
-DEBUG = env_bool("DJANGO_DEBUG", True)
-# The local default key is only for the loopback demo server; production must set one.
-_LOCAL_KEY = "local-dev-only-not-secret"  # noqa: S105 - never valid with DEBUG off, see below
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", _LOCAL_KEY)
-if not DEBUG and SECRET_KEY == _LOCAL_KEY:
-    raise RuntimeError("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off")
+# Production mode unless asked: `DJANGO_DEBUG=1` for development.
+DEBUG = env_bool("DJANGO_DEBUG", False)
+# Production sets DJANGO_SECRET_KEY (the same on every machine). Without it a local run uses the key
+# generated once (0600) into var/secret_key; the fixed key below only ever serves DEBUG runs that have
+# no such file.
+_LOCAL_KEY = "local-dev-only-not-secret"  # noqa: S105 - DEBUG only
+SECRET_KEY_FILE = Path(os.environ.get("DJANGO_SECRET_KEY_FILE", BASE_DIR / "var" / "secret_key"))
+
+
+def _local_secret_key(path: Path) -> str:
+    """The key in `path`, generated once (0600). Linked into place so that processes starting
+    together (gunicorn workers, the job worker) all end up with the same key."""
+    if not path.is_file():
+        import secrets
+        import tempfile
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".secret_key.")  # mkstemp: mode 0600
+        try:
+            os.write(fd, secrets.token_urlsafe(50).encode())
+            os.close(fd)
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(tmp)
+    return path.read_text().strip()
+
+
+def _secret_key() -> str:
+    if os.environ.get("DJANGO_SECRET_KEY"):
+        return os.environ["DJANGO_SECRET_KEY"]
+    if DEBUG and not SECRET_KEY_FILE.is_file():
+        return _LOCAL_KEY
+    return _local_secret_key(SECRET_KEY_FILE)
+
+
+SECRET_KEY = _secret_key()
 ALLOWED_HOSTS = [
     h for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h
 ]
@@ -40,12 +72,34 @@ LOCAL_PG_PORT = env_int("ALLEY_PGPORT", 54329)
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"postgis://alley@127.0.0.1:{LOCAL_PG_PORT}/alley",
-        conn_max_age=env_int("ALLEY_CONN_MAX_AGE", 0),
         engine="django.contrib.gis.db.backends.postgis",
     )
 }
+# Connections are kept: opening one costs more than a tile's SQL. Either psycopg's pool per process
+# (ALLEY_DB_POOL=N connections at most) or, by default, one persistent connection per thread, checked
+# before each request so that a restarted server is reconnected to by itself.
+if env_int("ALLEY_DB_POOL", 0) > 0:
+    DATABASES["default"]["OPTIONS"] = {
+        "pool": {"min_size": 1, "max_size": env_int("ALLEY_DB_POOL", 0), "timeout": 10}
+    }
+else:
+    DATABASES["default"]["CONN_MAX_AGE"] = env_int("ALLEY_CONN_MAX_AGE", 300)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if os.environ.get("ALLEY_TEST_DB_NAME"):
     DATABASES["default"]["TEST"] = {"NAME": os.environ["ALLEY_TEST_DB_NAME"]}
+
+# Behind TLS (documented in README "Deployment"): each of these is off by default because the local
+# run serves plain HTTP on the loopback, and each is set by the environment in production.
+SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", False)
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SSL_REDIRECT", False)
+SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", False)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# The reverse proxy terminates TLS and says so in this header (only trust it behind such a proxy).
+if env_bool("DJANGO_BEHIND_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    USE_X_FORWARDED_HOST = True
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -62,8 +116,11 @@ INSTALLED_APPS = [
     "django_filters",
     "leaflet",
     "drf_spectacular",
+    # Durable jobs in the same PostgreSQL (jobs/queue.py); before the apps whose tasks.py it finds.
+    "procrastinate.contrib.django",
     # The domains, lowest first: each app imports only from the apps above it in this list
     # (checked by the import-linter contract in pyproject.toml; see docs/design/layout.md).
+    "jobs",
     "geo",
     "stewards",
     "grids",
@@ -71,6 +128,7 @@ INSTALLED_APPS = [
     "hazards",
     "credits",
     "demo",
+    "ops",
 ]
 
 MIDDLEWARE = [
@@ -151,11 +209,26 @@ CHROMIUM_PATH = os.environ.get("ALLEY_CHROMIUM", "/usr/bin/chromium")
 DEMO_DATA_DIR = BASE_DIR / "data" / "shapefiles"
 SHARED_DATA_DIR = Path(os.environ.get("ALLEY_SHARED_DATA", BASE_DIR.parent / "shared" / "data"))
 
+# Errors as one JSON object a line (ops/logs.py) on stderr, for the log collector; ALLEY_LOG_FORMAT=text
+# for people reading a terminal.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "json": {"()": "ops.logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": os.environ.get("ALLEY_LOG_FORMAT", "json"),
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("ALLEY_LOG_LEVEL", "WARNING")},
+    "loggers": {
+        # procrastinate says which job it runs at INFO (ALLEY_JOB_LOG_LEVEL=INFO to see it).
+        "procrastinate": {"level": os.environ.get("ALLEY_JOB_LOG_LEVEL", "WARNING")},
+    },
 }
 
 # GeoDjango's own GDAL (Debian 12 ships 3.6) only parses our trusted SRIDs; user files are read by
@@ -173,3 +246,8 @@ ALLEY_TRACK_RETENTION_MONTHS = env_int("ALLEY_TRACK_RETENTION_MONTHS", 24)
 # which is only right on a machine residents can reach; set it on every real server.
 ALLEY_PUBLIC_URL = os.environ.get("ALLEY_PUBLIC_URL", "").rstrip("/")
 # --- end w13c
+# w15: a database that went away answers 503 + Retry-After, never a 500 (ops/unavailable.py; the
+# server's handler500 covers errors raised outside views).
+MIDDLEWARE.append("ops.unavailable.DatabaseUnavailableMiddleware")
+# procrastinate: jobs are rows in this database (jobs/queue.py); each app's tasks.py is found.
+PROCRASTINATE_WORKER_DEFAULTS = {"fetch_job_polling_interval": 2.0}

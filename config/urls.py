@@ -6,7 +6,10 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 
+from ops.health import healthz
+
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/geo/", include("geo.api.urls")),
     path("api/patrols/", include("patrols.api.urls")),
@@ -19,6 +22,7 @@ urlpatterns = [
     path("api/credits/", include("credits.api.urls")),
     path("api/hazards/", include("hazards.api.urls")),
     path("open311/v2/", include("hazards.open311.urls")),
+    path("api/jobs/", include("jobs.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]
@@ -38,3 +42,4 @@ urlpatterns += i18n_patterns(
 )
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+handler500 = "ops.unavailable.server_error"

@@ -78,3 +78,21 @@ def chromium_page():
         page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
         yield page
         browser.close()
+
+
+@pytest.fixture
+def job_queue(transactional_db):
+    """An empty procrastinate queue: its tables are not Django-managed, so a transactional test's
+    flush leaves earlier tests' jobs behind."""
+    from django.db import connection
+
+    def truncate() -> None:
+        with connection.cursor() as cur:
+            cur.execute(
+                "TRUNCATE procrastinate_jobs, procrastinate_events, procrastinate_periodic_defers,"
+                " procrastinate_workers CASCADE"
+            )
+
+    truncate()
+    yield
+    truncate()

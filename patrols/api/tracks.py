@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -17,9 +18,8 @@ from rest_framework.views import APIView
 from rest_framework_gis.fields import GeometryField
 
 from geo.local_days import local_day_bounds
-from patrols.api.verdict_serializers import PairDayVerdictSerializer
-from patrols.evaluation import reevaluate_upload
 from patrols.models import Track, TrackUpload
+from patrols.tasks import enqueue_recheck
 from patrols.tracks.access import can_upload_for, visible_tracks
 from patrols.tracks.cleaning import describe_cleaning
 from patrols.tracks.formats import parse_column_mapping
@@ -83,6 +83,14 @@ def _error(message: str, http_status: int, code: str) -> Response:
     return Response({"detail": message, "code": code}, status=http_status)
 
 
+def job_link(job_id: int) -> dict:
+    return {
+        "job": job_id,
+        "state": "queued",
+        "status_url": reverse("job-status", kwargs={"job_id": job_id}),
+    }
+
+
 def upload_response(result: IngestResult) -> Response:
     tracks = Track.objects.filter(id__in=result.track_ids).order_by("started_at")
     body = {
@@ -92,12 +100,10 @@ def upload_response(result: IngestResult) -> Response:
         # The cleaning report in sentences, for apps that show it as is.
         "cleaning_summary": describe_cleaning(result.report),
     }
-    if not result.duplicate:
-        # The rule is re-checked for every pair-day the upload touches, so the steward sees at once
-        # whether today's patrol already counts.
-        body["verdicts"] = PairDayVerdictSerializer(
-            reevaluate_upload(result.upload), many=True
-        ).data
+    if result.job_id is not None:
+        # The rule is re-checked for every pair-day the upload touches by a job committed with the
+        # upload (so never lost); its status URL gives the verdicts once done.
+        body["recheck"] = job_link(result.job_id)
     if result.duplicate:
         body["detail"] = _("该文件已上传过（%(when)s），未重复保存。") % {
             "when": result.upload.created_at.strftime("%Y-%m-%d %H:%M")
@@ -164,6 +170,7 @@ class TrackUploadView(APIView):
                 crs=request.data.get("crs") or "wgs84",
                 fmt=request.data.get("format") or None,
                 columns=parse_column_mapping(request.data.get("columns")),
+                enqueue=lambda u: enqueue_recheck(u, requested_by=request.user),
             )
         except TrackRejected as exc:
             return _error(exc.message, exc.http_status, exc.code)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
@@ -45,6 +46,8 @@ class IngestResult:
     upload: TrackUpload
     duplicate: bool
     report: dict = field(default_factory=dict)
+    # The job `ingest_file(..., enqueue=...)` deferred in the upload's own transaction.
+    job_id: int | None = None
 
     @cached_property
     def track_ids(self) -> list[int]:
@@ -171,7 +174,11 @@ def _track_format(fmt: str | None, filename: str, head: bytes) -> TrackFormat:
 
 
 def _store(
-    upload: TrackUpload, fileobj: IO[bytes], tracks: list[CleanTrack], report_dict: dict
+    upload: TrackUpload,
+    fileobj: IO[bytes],
+    tracks: list[CleanTrack],
+    report_dict: dict,
+    enqueue: Callable[[TrackUpload], int] | None = None,
 ) -> IngestResult:
     """Save the original and COPY the tracks in one transaction; on failure delete the original."""
     fileobj.seek(0)
@@ -185,6 +192,8 @@ def _store(
             stored_name = upload.file.name
             upload.save()
             _copy_tracks(tracks, upload, upload.source_crs)
+            # The follow-up job commits with the upload or not at all.
+            job_id = enqueue(upload) if enqueue else None
     except IntegrityError:
         # The same file arrived twice at once: the other request stored it.
         _delete_stored(upload, stored_name)
@@ -195,7 +204,7 @@ def _store(
     except BaseException:
         _delete_stored(upload, stored_name)
         raise
-    return IngestResult(upload, False, report_dict)
+    return IngestResult(upload, False, report_dict, job_id)
 
 
 def ingest_file(
@@ -209,8 +218,10 @@ def ingest_file(
     columns: dict[str, str] | None = None,
     params: CleaningParams | None = None,
     now: float | None = None,
+    enqueue: Callable[[TrackUpload], int] | None = None,
 ) -> IngestResult:
-    """Store one uploaded file for `steward`; raises TrackRejected with a specific message."""
+    """Store one uploaded file for `steward`; raises TrackRejected with a specific message.
+    `enqueue(upload)` runs inside the storing transaction (to defer its follow-up job)."""
     source_crs = _source_crs(crs)
     size, sha256, head = _size_and_checksum(fileobj, max_upload_bytes())
     if size == 0:
@@ -239,7 +250,7 @@ def ingest_file(
         cleaning_report=report_dict,
         uploaded_by=uploaded_by,
     )
-    return _store(upload, fileobj, tracks, report_dict)
+    return _store(upload, fileobj, tracks, report_dict, enqueue)
 
 
 def _delete_stored(upload: TrackUpload, name: str | None) -> None:

@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import override
 
 from geo.geojson import feature, feature_collection
 from geo.local_days import local_date
-from patrols.evaluation import params_for_office, reevaluate_upload
 from patrols.models import Track
+from patrols.tasks import enqueue_recheck
 from patrols.tracks.access import can_upload_for, visible_uploads
 from patrols.tracks.cleaning import describe_cleaning
 from patrols.tracks.formats import parse_column_mapping
 from patrols.tracks.ingest import TrackRejected, ingest_file, max_upload_bytes
-from patrols.verdict_text import localise
 from stewards.models import PairMember, Steward, pair_exists_on
 
 RECENT_UPLOADS = 10
@@ -133,6 +130,7 @@ def upload_track(request: HttpRequest) -> HttpResponse:
                     uploaded_by=request.user,
                     crs=request.POST.get("crs") or "wgs84",
                     columns=parse_column_mapping(request.POST.get("columns")),
+                    enqueue=lambda u: enqueue_recheck(u, requested_by=request.user),
                 )
             except TrackRejected as exc:
                 context["error"], status = exc.message, exc.http_status
@@ -145,13 +143,9 @@ def upload_track(request: HttpRequest) -> HttpResponse:
                 context["tracks"] = tracks
                 context["preview"] = _preview(tracks)
                 context["cleaning"] = describe_cleaning(result.report)
-                # Same as the API: the steward sees at once whether the day's patrol counts.
-                # Stored reasons are in the source language; shown in the reader's.
-                if not result.duplicate:
-                    with override(settings.LANGUAGE_CODE):
-                        verdicts = reevaluate_upload(result.upload)
-                    localise(verdicts, params_for_office(steward.street_office_id))
-                    context["verdicts"] = verdicts
+                # Same as the API: the re-check is a job stored with the upload; the page
+                # follows it (queued, running, done with the day's verdicts, or failed and why).
+                context["recheck_job"] = result.job_id
                 context["day_links"] = _day_links(steward, tracks)
     context["recent"] = _recent_uploads(request.user)
     return render(request, "patrols/track_upload.html", context, status=status)

@@ -1,10 +1,12 @@
 """Journeys run against a real server on a database of their own with the demo loaded, exactly as
-`make run` serves it (DEBUG off); the browser is Debian's chromium. The server and its database are
+`make run` serves it (gunicorn beside one job worker, `scripts/run.sh --serve`, DEBUG off); the
+browser is Debian's chromium. The server and its database are
 made once per test session; journeys run in a fixed order and may change what they find."""
 
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -65,7 +67,7 @@ def journey_db_url() -> str:
 
 @pytest.fixture(scope="session")
 def journey_server(journey_db_url, tmp_path_factory) -> str:
-    """The system served with DEBUG off on a free port; yields its base URL."""
+    """The system served as `make run` serves it, on a free port; yields its base URL."""
     env = {
         **os.environ,
         "DATABASE_URL": journey_db_url,
@@ -74,14 +76,17 @@ def journey_server(journey_db_url, tmp_path_factory) -> str:
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "ALLEY_MEDIA_ROOT": str(tmp_path_factory.mktemp("journey-media")),
         "DJANGO_ALLOW_ASYNC_UNSAFE": "",
+        "ALLEY_WEB_WORKERS": "1",
+        "ALLEY_GUNICORN_CTL": str(tmp_path_factory.mktemp("gunicorn") / "ctl"),
     }
     _run(env, "migrate", "--noinput", "-v0")
     _run(env, "load_demo", "--days", "2")
     port = _free_port()
     server = subprocess.Popen(
-        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+        ["scripts/run.sh", "--serve"],
         cwd=ROOT,
-        env=env,
+        env={**env, "HOST": f"127.0.0.1:{port}"},
+        start_new_session=True,  # one process group: web server and worker stop together
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -92,11 +97,14 @@ def journey_server(journey_db_url, tmp_path_factory) -> str:
         except OSError:
             time.sleep(0.3)
     else:
-        server.kill()
+        os.killpg(server.pid, signal.SIGKILL)
         pytest.fail("the journey server did not start within 60 s")
     yield base
-    server.terminate()
-    server.wait(10)
+    os.killpg(server.pid, signal.SIGTERM)
+    try:
+        server.wait(20)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
 
 
 @pytest.fixture(scope="session")
