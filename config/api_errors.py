@@ -14,6 +14,7 @@ import logging
 from collections.abc import Callable
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.signals import got_request_exception
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from rest_framework import exceptions
@@ -86,6 +87,8 @@ class ApiGuardMiddleware:
         if not is_api(request.path):
             return None
         logger.error("Internal Server Error: %s", request.path, exc_info=exception)
+        # As Django's own handler does: error reporters (and the test client) hear of it.
+        got_request_exception.send(sender=None, request=request)
         return error_response(request, 500, "Internal server error")
 
 

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
@@ -103,7 +104,8 @@ def upload_response(result: IngestResult) -> Response:
         ).data
     if result.duplicate:
         body["detail"] = _("该文件已上传过（%(when)s），未重复保存。") % {
-            "when": result.upload.created_at.strftime("%Y-%m-%d %H:%M")
+            # Local time (TIME_ZONE), as the steward saw the clock when they uploaded it.
+            "when": timezone.localtime(result.upload.created_at).strftime("%Y-%m-%d %H:%M")
         }
     return Response(
         body, status=status.HTTP_200_OK if result.duplicate else status.HTTP_201_CREATED

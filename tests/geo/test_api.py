@@ -50,9 +50,7 @@ def test_segments_paginate(demo):
 
 def test_filter_segments_by_community(demo):
     community = demo.communities.order_by("code").first()
-    data = (
-        APIClient().get("/api/geo/segments/", {"community": community.id, "limit": 5000}).json()
-    )
+    data = APIClient().get("/api/geo/segments/", {"community": community.id, "limit": 5000}).json()
     assert data["count"] == community.segments.count()
     assert {f["properties"]["community"] for f in data["features"]} == {community.id}
 

@@ -4,11 +4,13 @@ applies the raw-track rule; an oversized body is refused from its Content-Length
 from __future__ import annotations
 
 import http.client
+import json
 
 import numpy as np
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from patrols.models import TrackUpload
@@ -80,3 +82,33 @@ def test_an_oversized_body_is_refused_from_its_content_length(live_server):
     assert response.status == 413
     assert response.getheader("Content-Type") == "application/json"
     conn.close()
+
+
+@pytest.mark.django_db
+def test_a_polygon_is_named_and_a_duplicate_shows_local_time(settings):
+    settings.TIME_ZONE = "Asia/Shanghai"
+    owner = f.steward(f.office())
+    polygon = {
+        "type": "Feature",
+        "properties": {},
+        "geometry": {
+            "type": "Polygon",
+            "coordinates": [[[116.31, 40.0], [116.32, 40.0], [116.32, 40.01], [116.31, 40.0]]],
+        },
+    }
+    c = _as(owner.user)
+    refused = c.post(
+        "/api/tracks/upload/",
+        {"file": SimpleUploadedFile("area.geojson", json.dumps(polygon).encode())},
+        format="multipart",
+    )
+    assert refused.status_code == 422 and "Polygon" in refused.json()["detail"]
+    first = c.post(
+        "/api/tracks/upload/", {"file": SimpleUploadedFile("a.gpx", _gpx())}, format="multipart"
+    )
+    again = c.post(
+        "/api/tracks/upload/", {"file": SimpleUploadedFile("b.gpx", _gpx())}, format="multipart"
+    )
+    assert first.status_code == 201 and again.status_code == 200
+    local = timezone.localtime(TrackUpload.objects.get().created_at).strftime("%Y-%m-%d %H:%M")
+    assert local in again.json()["detail"]
