@@ -37,7 +37,9 @@ def iter_geojson(fileobj: IO[bytes]) -> Iterator[PointChunk]:
     seg_no = -1
     point_seg: int | None = None
     n = 0
-    skipped: set[str] = set()  # geometry types that are not tracks (a Polygon, a GeometryCollection)
+    skipped: set[str] = (
+        set()
+    )  # geometry types that are not tracks (a Polygon, a GeometryCollection)
     for feature in features:
         if not isinstance(feature, dict):
             continue
