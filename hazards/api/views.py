@@ -47,7 +47,10 @@ def _dt(request: Request, name: str):
     raw = request.query_params.get(name)
     if not raw:
         return None
-    value = parse_datetime(raw) or parse_datetime(raw + "T00:00:00+08:00")
+    try:
+        value = parse_datetime(raw) or parse_datetime(raw + "T00:00:00+08:00")
+    except ValueError:  # well-formed but impossible: 2026-02-30
+        value = None
     if value is None:
         raise ValidationError({name: _("日期格式应为 2026-11-01 或 ISO 8601 时间。")})
     return value
@@ -292,8 +295,11 @@ def hotspot_payload(request, office: StreetOffice) -> tuple[dict, int]:
         alpha = min(max(float(p.get("alpha", 0.05)), 0.001), 0.2)
     except ValueError:
         return {"detail": _("cell_m 与 alpha 须为数字。")}, 400
-    start = parse_datetime(p["start"] + "T00:00:00+08:00") if p.get("start") else None
-    end = parse_datetime(p["end"] + "T00:00:00+08:00") if p.get("end") else None
+    try:
+        start = parse_datetime(p["start"] + "T00:00:00+08:00") if p.get("start") else None
+        end = parse_datetime(p["end"] + "T00:00:00+08:00") if p.get("end") else None
+    except ValueError:  # well-formed but impossible: 2026-02-30
+        return {"detail": _("日期格式应为 2026-11-01 或 ISO 8601 时间。")}, 400
     try:
         res = compute_hotspots(
             office,

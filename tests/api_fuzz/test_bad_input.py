@@ -49,12 +49,18 @@ def as_user(user) -> APIClient:
         ("/api/patrols/stewards/?offset=99999999999999999999", "offset"),
         ("/api/patrols/pairs/?limit=0", "limit"),
         ("/api/grids/segments/?day=2026-02-30", "day"),
+        ("/api/hazards/kpis/?start=2026-02-30", "start"),
     ],
 )
 def test_a_bad_number_or_date_is_a_400_naming_the_parameter(office_world, url, param):
     response = as_user(office_world["planner"]).get(url)
     assert response.status_code == 400, response.content
     assert param in response.json()
+
+
+def test_an_impossible_hotspot_date_is_a_400(office_world):
+    response = as_user(office_world["supervisor"]).get("/api/hazards/hotspots/?start=2026-02-30")
+    assert response.status_code == 400 and "detail" in response.json()
 
 
 def test_a_non_numeric_id_in_the_path_is_a_404_in_json(office_world):
