@@ -251,3 +251,36 @@ ALLEY_PUBLIC_URL = os.environ.get("ALLEY_PUBLIC_URL", "").rstrip("/")
 MIDDLEWARE.append("ops.unavailable.DatabaseUnavailableMiddleware")
 # procrastinate: jobs are rows in this database (jobs/queue.py); each app's tasks.py is found.
 PROCRASTINATE_WORKER_DEFAULTS = {"fetch_job_polling_interval": 2.0}
+# w16: API robustness (config/api_errors.py, geo/api/pagination.py): JSON errors on /api/ and
+# /open311/ whatever DEBUG says, bounded limit/offset pagination (at most 5000 rows a page), 401 with
+# WWW-Authenticate for anonymous callers (TokenAuthentication first: it supplies the challenge).
+MIDDLEWARE.insert(0, "config.api_errors.ApiGuardMiddleware")
+# Bodies over ALLEY_MAX_UPLOAD_BYTES (+1 MB of form framing) are refused from Content-Length, unread.
+MIDDLEWARE.insert(0, "config.upload_limit.UploadLimitMiddleware")
+# Form fields other than files stay small; files over 2.5 MB go to a temporary file, not memory.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_PERMISSIONS = 0o640
+REST_FRAMEWORK.update(
+    {
+        "DEFAULT_AUTHENTICATION_CLASSES": [
+            "rest_framework.authentication.TokenAuthentication",
+            "rest_framework.authentication.SessionAuthentication",
+        ],
+        "DEFAULT_PAGINATION_CLASS": "geo.api.pagination.BoundedLimitOffsetPagination",
+        "EXCEPTION_HANDLER": "config.api_errors.exception_handler",
+        # Anonymous writes (hazard reports, Open311 POST) per client IP: geo/api/throttles.py.
+        "DEFAULT_THROTTLE_RATES": {
+            "anon_write": os.environ.get("ALLEY_ANON_WRITE_RATE", "30/hour")
+        },
+        "DEFAULT_PARSER_CLASSES": [
+            "geo.api.parsers.ObjectJSONParser",
+            "rest_framework.parsers.FormParser",
+            "rest_framework.parsers.MultiPartParser",
+        ],
+    }
+)
+SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = [
+    "drf_spectacular.hooks.postprocess_schema_enums",
+    "geo.api.schema.document_error_responses",
+]

@@ -1,11 +1,10 @@
-from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
-from django.conf.urls.static import static
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 
+from hazards.media import hazard_photo
 from ops.health import healthz
 
 urlpatterns = [
@@ -40,6 +39,7 @@ urlpatterns += i18n_patterns(
     path("patrols/", include("patrols.urls")),
     prefix_default_language=False,
 )
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# MEDIA is never served as a whole (raw GPS files are personal data, even with DEBUG): hazard photos
+# are public (hazards.media), originals of tracks go through /api/tracks/uploads/<id>/original/.
+urlpatterns += [re_path(r"^media/hazards/(?P<path>.+)$", hazard_photo, name="hazard-photo")]
 handler500 = "ops.unavailable.server_error"

@@ -37,7 +37,7 @@ class ComplianceFilter:
 
         def num(name: str) -> int | None:
             value = q.get(name, "")
-            return int(value) if value.isdigit() else None
+            return int(value) if value.isascii() and value.isdigit() else None
 
         end = day("to", today)
         start = day("from", end - timedelta(days=6))

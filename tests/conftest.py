@@ -15,6 +15,15 @@ SHARED_DATA: Path = settings.SHARED_DATA_DIR
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    """Rate-limit counters (anonymous writes) live in the cache: each test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _default_language():
     """Each test starts in the default language: a request to /en/ activates English for the
     thread, and without this the next test's messages would come out in English."""

@@ -37,6 +37,7 @@ from credits.models import (
 )
 from credits.quarterly import confirm_assessment, settings_for
 from credits.rules import PointsRules
+from geo.api.params import query_int
 from geo.downloads import xlsx_download
 from geo.models import StreetOffice
 from stewards.models import Steward
@@ -91,6 +92,17 @@ class RedemptionIn(serializers.Serializer):
     supermarket = serializers.IntegerField()
     items = serializers.CharField(max_length=300)
     points = serializers.IntegerField(min_value=1)
+
+
+class RulesIn(serializers.Serializer):
+    """Numbers only, and bounded: a rule of 1e400 points is not a setting (it overflowed the int)."""
+
+    points_rules = serializers.DictField(
+        child=serializers.IntegerField(min_value=0, max_value=1_000_000), required=False
+    )
+    assessment_params = serializers.DictField(
+        child=serializers.FloatField(min_value=0, max_value=1_000_000), required=False
+    )
 
 
 class CorrectionIn(serializers.Serializer):
@@ -291,9 +303,9 @@ def assessments(request: Request) -> Response:
     if request.query_params.get("office"):
         office = _office(request, BOARD_ROLES)
         qs = Assessment.objects.filter(street_office=office, quarter=_quarter(request))
-        if request.query_params.get("community"):
-            qs = qs.filter(community_id=request.query_params["community"])
-        _, params = settings_for(office)
+        if (community := query_int(request.query_params, "community")) is not None:
+            qs = qs.filter(community_id=community)
+        params = settings_for(office)[1]
     else:
         s = _credit_own_steward(request.user)
         if s is None:
@@ -301,7 +313,7 @@ def assessments(request: Request) -> Response:
                 {"office": _("请用 ?office=街道代码&quarter=2026Q3 指定街道和季度")}
             )
         qs = Assessment.objects.filter(steward=s)
-        _, params = settings_for(s.street_office)
+        params = settings_for(s.street_office)[1]
     qs = qs.select_related("steward", "community").order_by(
         "community__code", "-score", "steward__name"
     )
@@ -386,7 +398,7 @@ def close_replacement_task(request: Request, task_id: int) -> Response:
 @_schema(
     "积分规则与考核权重（含默认值）；PUT 由规划员修改",
     params=(OFFICE,),
-    request=OpenApiTypes.OBJECT,
+    request=RulesIn,
 )
 @api_view(["GET", "PUT"])
 @permission_classes([IsAuthenticated])
@@ -396,8 +408,16 @@ def rules(request: Request) -> Response:
     if request.method == "PUT":
         if not _credit_can(request.user, office.pk, CONFIRM_ROLES):
             raise PermissionDenied(_("只有本街道的规划员可以修改积分规则和考核权重"))
-        points = request.data.get("points_rules", {})
-        params = request.data.get("assessment_params", {})
+        body = RulesIn(data=request.data)
+        body.is_valid(raise_exception=True)
+        # Keep the values as sent (an int stays an int in the stored JSON).
+        points = {
+            k: request.data["points_rules"][k] for k in body.validated_data.get("points_rules", {})
+        }
+        params = {
+            k: request.data["assessment_params"][k]
+            for k in body.validated_data.get("assessment_params", {})
+        }
         try:
             PointsRules.from_config(points)
             AssessmentParams.from_config(params)

@@ -1,22 +1,16 @@
-"""Read-only GeoJSON API of the public street network and areas (bbox filter, pagination)."""
+"""Read-only GeoJSON API of the public street network and areas (bbox filter, limit/offset pages)."""
 
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import viewsets
 from rest_framework_gis.filters import InBBoxFilter
-from rest_framework_gis.pagination import GeoJsonPagination
 
 from geo.api import serializers
+from geo.api.pagination import GeoJsonLimitOffsetPagination
 from geo.models import Community, Grid, Segment, StreetOffice
 
 
-class GeoPagination(GeoJsonPagination):
-    page_size = 500
-    max_page_size = 5000
-    page_size_query_param = "page_size"
-
-
 class _AreaViewSet(viewsets.ReadOnlyModelViewSet):
-    pagination_class = GeoPagination
+    pagination_class = GeoJsonLimitOffsetPagination
     filter_backends = [InBBoxFilter, DjangoFilterBackend]
     bbox_filter_field = "geom"
     bbox_filter_include_overlapping = True

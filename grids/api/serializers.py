@@ -33,7 +33,7 @@ class ClaimSerializer(serializers.ModelSerializer):
 
 
 class AssignmentChangeSerializer(serializers.ModelSerializer):
-    created_by = serializers.StringRelatedField()
+    created_by = serializers.StringRelatedField(allow_null=True)
     claims_created = serializers.IntegerField(read_only=True)
     claims_touched = serializers.IntegerField(read_only=True)
     undone = serializers.BooleanField(read_only=True)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from django.db.models import Count, Exists, OuterRef, Subquery
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, permissions, status, viewsets
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action, api_view, permission_classes
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from geo.api.pagination import GeoJsonLimitOffsetPagination
+from geo.api.params import query_date, query_int
 from geo.local_days import local_today
 from geo.models import Community, Grid, Segment, StreetOffice
 from geo.tenancy import (
@@ -40,15 +42,7 @@ def _conflict(exc: assignment.DoubleClaim) -> Response:
 
 
 def _day(request):
-    raw = request.query_params.get("day")
-    if not raw:
-        return local_today()
-    from datetime import date
-
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise ValidationError({"day": ["日期格式应为 2025-01-31。"]}) from None
+    return query_date(request.query_params, "day") or local_today()
 
 
 class CommunityViewSet(TenantScopedViewSet, viewsets.ReadOnlyModelViewSet):
@@ -84,7 +78,7 @@ class SegmentViewSet(TenantScopedViewSet, viewsets.ReadOnlyModelViewSet):
 
     serializer_class = AssignedSegmentSerializer
     permission_classes = [IsOfficeMember]
-    pagination_class = None
+    pagination_class = GeoJsonLimitOffsetPagination
 
     def get_queryset(self):
         day = _day(self.request)
@@ -92,10 +86,11 @@ class SegmentViewSet(TenantScopedViewSet, viewsets.ReadOnlyModelViewSet):
         qs = scope_queryset(Segment.objects.valid_on(day), self.request.user).annotate(
             current_pair=Subquery(holder)
         )
-        if value := self.request.query_params.get("community"):
-            qs = qs.filter(community_id=value)
-        if value := self.request.query_params.get("grid"):
-            qs = qs.filter(grid_id=value)
+        params = self.request.query_params
+        if (community := query_int(params, "community")) is not None:
+            qs = qs.filter(community_id=community)
+        if (grid := query_int(params, "grid")) is not None:
+            qs = qs.filter(grid_id=grid)
         return qs.order_by("id")
 
 
@@ -109,7 +104,7 @@ class ClaimViewSet(TenantScopedViewSet, viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         qs = super().get_queryset()
         for key in ("pair", "segment"):
-            if value := self.request.query_params.get(key):
+            if (value := query_int(self.request.query_params, key)) is not None:
                 qs = qs.filter(**{key: value})
         if self.request.query_params.get("day"):
             qs = qs.on(_day(self.request))
@@ -129,7 +124,16 @@ class AssignmentChangeViewSet(
         undone=Exists(AssignmentChange.objects.filter(reverts=OuterRef("pk"))),
     ).select_related("created_by")
 
-    @extend_schema(request=None, responses={201: AssignmentChangeSerializer, 400: dict, 409: dict})
+    @extend_schema(
+        request=None,
+        responses={
+            201: inline_serializer(
+                "UndoResult",
+                {"change": serializers.IntegerField(), "reverts": serializers.IntegerField()},
+            ),
+            409: dict,
+        },
+    )
     @action(detail=True, methods=["post"])
     def undo(self, request, pk=None):
         change = self.get_object()
@@ -212,6 +216,6 @@ def board_view(request, community: int):
     """Public 责任分布牌 data: alleys by pair, stewards' names and phones (as the office chooses), grids."""
     comm = get_object_or_404(Community, pk=community)
     grid = None
-    if value := request.query_params.get("grid"):
+    if (value := query_int(request.query_params, "grid")) is not None:
         grid = get_object_or_404(Grid, pk=value, community=comm)
     return Response(boards.board_data(comm, grid, _day(request)))

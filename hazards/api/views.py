@@ -11,11 +11,14 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action, api_view, permission_classes
 from rest_framework.exceptions import PermissionDenied, ValidationError
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from geo.api.views import GeoPagination
+from geo.api.pagination import GeoJsonLimitOffsetPagination
+from geo.api.params import lat_lng_point, query_int
+from geo.api.parsers import ObjectJSONParser
+from geo.api.throttles import AnonymousWriteThrottle
 from geo.models import Membership, StreetOffice
 from hazards import closed_loop as hazards
 from hazards.api import serializers as ser
@@ -30,11 +33,11 @@ R = Membership.Role
 
 def _office_param(request: Request) -> StreetOffice:
     ids = hazards._hazard_office_ids(request.user)
-    raw = request.query_params.get("street_office")
-    if raw:
-        if not raw.isdigit() or int(raw) not in ids:
+    raw = query_int(request.query_params, "street_office")
+    if raw is not None:
+        if raw not in ids:
             raise PermissionDenied(_("您不属于该街道。"))
-        return StreetOffice.objects.get(pk=int(raw))
+        return StreetOffice.objects.get(pk=raw)
     if not ids:
         raise PermissionDenied(_("您还没有任何街道的角色。"))
     return StreetOffice.objects.filter(pk__in=ids).order_by("id").first()
@@ -44,7 +47,10 @@ def _dt(request: Request, name: str):
     raw = request.query_params.get(name)
     if not raw:
         return None
-    value = parse_datetime(raw) or parse_datetime(raw + "T00:00:00+08:00")
+    try:
+        value = parse_datetime(raw) or parse_datetime(raw + "T00:00:00+08:00")
+    except ValueError:  # well-formed but impossible: 2026-02-30
+        value = None
     if value is None:
         raise ValidationError({name: _("日期格式应为 2026-11-01 或 ISO 8601 时间。")})
     return value
@@ -56,14 +62,17 @@ class ReportViewSet(
     mixins.CreateModelMixin,
     viewsets.GenericViewSet,
 ):
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
-    pagination_class = GeoPagination
+    parser_classes = [MultiPartParser, FormParser, ObjectJSONParser]
+    pagination_class = GeoJsonLimitOffsetPagination
 
     def get_permissions(self):
         # Anyone may report (residents, anonymously); everything else needs a role in the office.
         if self.action == "create":
             return [permissions.AllowAny()]
         return [permissions.IsAuthenticated()]
+
+    def get_throttles(self):
+        return [AnonymousWriteThrottle()] if self.action == "create" else []
 
     def get_queryset(self):
         qs = hazards.visible_reports(self.request.user).select_related("category")
@@ -74,8 +83,8 @@ class ReportViewSet(
         if p.get("category"):
             qs = qs.filter(category__code=p["category"])
         for f in ("street_office", "community", "grid"):
-            if p.get(f, "").isdigit():
-                qs = qs.filter(**{f"{f}_id": int(p[f])})
+            if (value := query_int(p, f)) is not None:
+                qs = qs.filter(**{f"{f}_id": value})
         return qs
 
     def get_serializer_class(self):
@@ -176,7 +185,7 @@ class ReportViewSet(
     @action(detail=True, methods=["post"])
     def rate(self, request: Request, pk=None) -> Response:
         stars = request.data.get("stars")
-        if not str(stars).isdigit():
+        if not (str(stars).isascii() and str(stars).isdigit()):
             raise ValidationError({"stars": _("评分须为 1 到 5 的整数。")})
         return self._act(
             hazards.rate,
@@ -188,10 +197,7 @@ class ReportViewSet(
 
     @action(detail=True, methods=["post"])
     def move(self, request: Request, pk=None) -> Response:
-        try:
-            point = Point(float(request.data["lng"]), float(request.data["lat"]), srid=4326)
-        except (KeyError, ValueError, TypeError):
-            raise ValidationError({"lat": _("请提供新的经纬度 lat、lng。")}) from None
+        point = lat_lng_point(request.data, _("请提供新的经纬度 lat、lng。"))
         return self._act(hazards.move_pin, self.get_object(), point, request.user)
 
     @action(detail=True, methods=["post"])
@@ -208,12 +214,12 @@ class ReportViewSet(
             raise ValidationError({"photo": str(e)}) from None
         return Response(ser.ReportDetailSerializer(report, context={"request": request}).data)
 
+    @extend_schema(responses=ser.ReportSerializer(many=True))
     @action(detail=False, methods=["get"])
     def overdue(self, request: Request) -> Response:
-        qs = hazards.overdue(self.get_queryset())
-        return Response(
-            ser.ReportSerializer(qs[:1000], many=True, context={"request": request}).data
-        )
+        page = self.paginate_queryset(hazards.overdue(self.get_queryset()))
+        data = ser.ReportSerializer(page, many=True, context={"request": request}).data
+        return self.get_paginated_response(data)
 
 
 @extend_schema(
@@ -228,12 +234,7 @@ class ReportViewSet(
 @permission_classes([permissions.AllowAny])
 def duplicates(request: Request) -> Response:
     """Open reports of the same category near a point, to show before saving a new one."""
-    try:
-        point = Point(
-            float(request.query_params["lng"]), float(request.query_params["lat"]), srid=4326
-        )
-    except (KeyError, ValueError):
-        raise ValidationError({"lat": _("请提供 lat、lng。")}) from None
+    point = lat_lng_point(request.query_params, _("请提供 lat、lng。"))
     office = hazards.locate(point).street_office
     cat = (
         HazardCategory.objects.filter(
@@ -294,8 +295,11 @@ def hotspot_payload(request, office: StreetOffice) -> tuple[dict, int]:
         alpha = min(max(float(p.get("alpha", 0.05)), 0.001), 0.2)
     except ValueError:
         return {"detail": _("cell_m 与 alpha 须为数字。")}, 400
-    start = parse_datetime(p["start"] + "T00:00:00+08:00") if p.get("start") else None
-    end = parse_datetime(p["end"] + "T00:00:00+08:00") if p.get("end") else None
+    try:
+        start = parse_datetime(p["start"] + "T00:00:00+08:00") if p.get("start") else None
+        end = parse_datetime(p["end"] + "T00:00:00+08:00") if p.get("end") else None
+    except ValueError:  # well-formed but impossible: 2026-02-30
+        return {"detail": _("日期格式应为 2026-11-01 或 ISO 8601 时间。")}, 400
     try:
         res = compute_hotspots(
             office,
@@ -350,9 +354,9 @@ class CategoryViewSet(mixins.ListModelMixin, mixins.UpdateModelMixin, viewsets.G
 
     def get_queryset(self):
         qs = HazardCategory.objects.all()
-        office = self.request.query_params.get("street_office")
-        if office and office.isdigit():
-            qs = qs.filter(street_office_id=int(office))
+        office = query_int(self.request.query_params, "street_office")
+        if office is not None:
+            qs = qs.filter(street_office_id=office)
         return qs
 
     def get_permissions(self):

@@ -8,7 +8,9 @@ modal coordinate when it is shared by many rows — and flagged instead of impor
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
+import json
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -16,7 +18,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from django.contrib.gis.geos import Point
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
@@ -86,6 +88,96 @@ BOSTON_311 = ColumnMapping(
 )
 
 
+class CsvLayoutError(ValueError):
+    """The file does not fit the mapping as a whole (a missing column, another date format)."""
+
+
+# Mapping fields that name a column, and those every file must have.
+COLUMN_FIELDS = ("external_id", "requested", "lat", "lon", "service", "description", "address",
+                 "status", "closed")  # fmt: skip
+REQUIRED_FIELDS = ("external_id", "requested", "lat", "lon", "service")
+# A point further than this beyond the office's boundary is reported as outside it.
+OUTSIDE_M = 1000.0
+
+
+def mapping_with(
+    base: ColumnMapping | None,
+    *,
+    mapping_file: Path | str | None = None,
+    columns: dict[str, str] | None = None,
+    date_format: str | None = None,
+) -> ColumnMapping:
+    """``base`` (or an empty mapping) with a JSON mapping file's keys, then ``field=header`` pairs
+    and a date format from the command line on top."""
+    values: dict = dataclasses.asdict(base) if base else {f: "" for f in REQUIRED_FIELDS}
+    if mapping_file:
+        try:
+            loaded = json.loads(Path(mapping_file).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise CsvLayoutError(f"cannot read the mapping file {mapping_file}: {exc}") from None
+        if not isinstance(loaded, dict):
+            raise CsvLayoutError(f"the mapping file {mapping_file} must hold a JSON object")
+        values.update(loaded)
+    values.update(columns or {})
+    if date_format:
+        values["time_format"] = date_format
+    known = {f.name for f in dataclasses.fields(ColumnMapping)}
+    if unknown := sorted(set(values) - known):
+        raise CsvLayoutError(
+            f"unknown mapping keys: {', '.join(unknown)} (known: {', '.join(sorted(known))})"
+        )
+    for key in ("closed_values", "placeholders"):
+        values[key] = tuple(tuple(v) if isinstance(v, list) else v for v in values.get(key, ()))
+    return ColumnMapping(**values)
+
+
+def check_layout(header: list[str], rows: list[dict], mapping: ColumnMapping) -> list[str]:
+    """One clear error for a file that cannot fit: a missing required column, or the date format.
+    Returns the optional fields whose column is not in the file (they are left empty)."""
+    if missing := [f for f in REQUIRED_FIELDS if not getattr(mapping, f)]:
+        raise CsvLayoutError(f"the mapping names no column for: {', '.join(missing)}")
+    wanted = {f: getattr(mapping, f) for f in REQUIRED_FIELDS}
+    if absent := [f"{name} (for {f})" for f, name in wanted.items() if name not in header]:
+        raise CsvLayoutError(
+            f"missing column(s): {'; '.join(absent)}. The file has: {', '.join(header)}. "
+            "Map them with --column field=header or --mapping file.json."
+        )
+    sample = next(
+        (r[mapping.requested].strip() for r in rows if (r[mapping.requested] or "").strip()), None
+    )
+    if sample is not None:
+        try:
+            datetime.strptime(sample, mapping.time_format)
+        except ValueError:
+            raise CsvLayoutError(
+                f"column {mapping.requested}: '{sample}' does not match the date format "
+                f"'{mapping.time_format}' (e.g. {datetime(2026, 11, 1, 8, 30).strftime(mapping.time_format)}); "
+                "give the file's format with --date-format, e.g. '%m/%d/%Y %H:%M'."
+            ) from None
+    optional = [f for f in COLUMN_FIELDS if f not in REQUIRED_FIELDS and getattr(mapping, f)]
+    return [f for f in optional if getattr(mapping, f) not in header]
+
+
+def rows_outside(office: StreetOffice, parsed: list[ParsedRow]) -> list[int]:
+    """Row numbers whose point lies more than OUTSIDE_M beyond the office (one PostGIS query)."""
+    located = [(i, ll) for i, _, ll in parsed if ll]
+    if not located:
+        return []
+    with connection.cursor() as cur:
+        cur.execute(
+            """
+            SELECT p.i FROM unnest(%s::int[], %s::float8[], %s::float8[]) AS p(i, lat, lon),
+                 geo_streetoffice o
+            WHERE o.id = %s AND NOT ST_DWithin(
+                ST_SetSRID(ST_MakePoint(p.lon, p.lat), 4326)::geography, o.geom::geography, %s)
+            ORDER BY p.i
+            """,
+            [[i for i, _ in located], [ll[0] for _, ll in located],
+             [ll[1] for _, ll in located], office.pk, OUTSIDE_M],
+        )  # fmt: skip
+        return [row[0] for row in cur.fetchall()]
+
+
 @dataclass
 class RowIssue:
     row: int  # 1-based data row number (header = row 0)
@@ -100,6 +192,8 @@ class ImportResult:
     flagged: list[RowIssue] = field(default_factory=list)
     skipped: list[RowIssue] = field(default_factory=list)
     placeholders: list[tuple[float, float]] = field(default_factory=list)
+    outside: list[int] = field(default_factory=list)  # rows beyond the office (still imported)
+    absent_optional: list[str] = field(default_factory=list)  # optional fields left empty
 
 
 def detect_placeholders(
@@ -126,11 +220,13 @@ def _parse_time(raw: str, mapping: ColumnMapping) -> datetime | None:
 ParsedRow = tuple[int, dict, tuple[float, float] | None]  # (1-based row, row, (lat, lon) or None)
 
 
-def _read_rows(source: Path | str | io.TextIOBase) -> list[dict]:
+def _read_rows(source: Path | str | io.TextIOBase) -> tuple[list[str], list[dict]]:
     if isinstance(source, str | Path):
         with open(source, newline="", encoding="utf-8-sig") as fh:
-            return list(csv.DictReader(fh))
-    return list(csv.DictReader(source))
+            reader = csv.DictReader(fh)
+            return list(reader.fieldnames or []), list(reader)
+    reader = csv.DictReader(source)
+    return list(reader.fieldnames or []), list(reader)
 
 
 def _with_coordinates(rows: list[dict], mapping: ColumnMapping) -> list[ParsedRow]:
@@ -242,13 +338,16 @@ def import_csv(
     dry_run: bool = False,
 ) -> ImportResult:
     """Upsert by (office, external id): re-running an import creates nothing new."""
-    rows = _read_rows(source)
-    result = ImportResult()
+    header, rows = _read_rows(source)
+    absent = check_layout(header, rows, mapping)
+    mapping = dataclasses.replace(mapping, **dict.fromkeys(absent, ""))
+    result = ImportResult(absent_optional=absent)
     cats = {c.code: c for c in HazardCategory.objects.filter(street_office=office)}
     parsed = _with_coordinates(rows, mapping)
     placeholders = {(round(a, 5), round(b, 5)) for a, b in mapping.placeholders}
     placeholders |= detect_placeholders([ll for _, _, ll in parsed if ll])
     result.placeholders = sorted(placeholders)
+    result.outside = rows_outside(office, parsed)
     existing = set(
         HazardReport.objects.filter(
             street_office=office, source=HazardReport.Source.IMPORT

@@ -6,6 +6,7 @@ can check responses against them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 from xml.etree import ElementTree as ET
@@ -93,12 +94,21 @@ def service_request(r: HazardReport, request: HttpRequest, notes: str = "") -> d
     }
 
 
+# Characters XML 1.0 cannot carry at all (not even escaped): C0 controls but tab/LF/CR, lone
+# surrogates, U+FFFE/U+FFFF. One of them in a description made requests.xml unreadable to every client.
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_safe(text: str) -> str:
+    return NOT_XML.sub("", text)
+
+
 def _xml_value(v: Any) -> str:
     if v is None:
         return ""
     if isinstance(v, bool):
         return "true" if v else "false"
-    return str(v)
+    return xml_safe(str(v))
 
 
 def _to_xml(root: str, item: str, rows: Iterable[dict[str, Any]]) -> bytes:
@@ -137,6 +147,45 @@ def respond(kind: str, fmt: str, rows: list[dict[str, Any]], status: int = 200) 
         return HttpResponse(body, status=status, content_type="text/xml; charset=utf-8")
     data: Any = rows[0] if kind == "service_definition" else rows
     return JsonResponse(data, status=status, safe=False, json_dumps_params={"ensure_ascii": False})
+
+
+def discovery(endpoint_url: str, jurisdictions: list[dict[str, str]]) -> dict[str, Any]:
+    """The GeoReport v2 service discovery document, with the jurisdictions this endpoint serves."""
+    return {
+        "changeset": "2026-12-01T00:00:00+08:00",
+        "contact": "",
+        "key_service": "",
+        "endpoints": [
+            {
+                "specification": "http://wiki.open311.org/GeoReport_v2",
+                "url": endpoint_url,
+                "changeset": "2026-12-01T00:00:00+08:00",
+                "type": "production",
+                "formats": ["text/xml", "application/json"],
+            }
+        ],
+        "jurisdictions": jurisdictions,
+    }
+
+
+def discovery_xml(doc: dict[str, Any]) -> bytes:
+    top = ET.Element("discovery")
+    for key in ("changeset", "contact", "key_service"):
+        ET.SubElement(top, key).text = xml_safe(doc[key])
+    endpoints = ET.SubElement(top, "endpoints")
+    for ep in doc["endpoints"]:
+        el = ET.SubElement(endpoints, "endpoint")
+        for key in ("specification", "url", "changeset", "type"):
+            ET.SubElement(el, key).text = xml_safe(ep[key])
+        formats = ET.SubElement(el, "formats")
+        for f in ep["formats"]:
+            ET.SubElement(formats, "format").text = f
+    juris = ET.SubElement(top, "jurisdictions")
+    for j in doc["jurisdictions"]:
+        el = ET.SubElement(juris, "jurisdiction")
+        for key, value in j.items():
+            ET.SubElement(el, key).text = xml_safe(value)
+    return b'<?xml version="1.0" encoding="utf-8"?>' + ET.tostring(top, encoding="utf-8")
 
 
 def error(fmt: str, code: int, description: str) -> HttpResponse:

@@ -81,7 +81,11 @@ class CoverageGeoJSON(APIView):
         start, end = _period(request)
         zoom = request.query_params.get("zoom", "")
         # Simplify below street zoom: about a screen pixel in degrees.
-        tolerance = 360 / (256 * 2 ** int(zoom)) if zoom.isdigit() and int(zoom) < 16 else 0.0
+        tolerance = (
+            360 / (256 * 2 ** int(zoom))
+            if zoom.isascii() and zoom.isdigit() and int(zoom) < 16
+            else 0.0
+        )
         doc = queries.coverage_geojson(
             office.id,
             start,

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -17,10 +19,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_gis.fields import GeometryField
 
+from geo.api.pagination import BoundedLimitOffsetPagination
+from geo.api.params import query_int
 from geo.local_days import local_day_bounds
 from patrols.models import Track, TrackUpload
 from patrols.tasks import enqueue_recheck
-from patrols.tracks.access import can_upload_for, visible_tracks
+from patrols.tracks.access import can_upload_for, visible_tracks, visible_uploads
 from patrols.tracks.cleaning import describe_cleaning
 from patrols.tracks.formats import parse_column_mapping
 from patrols.tracks.ingest import IngestResult, TrackRejected, ingest_file, max_upload_bytes
@@ -106,7 +110,8 @@ def upload_response(result: IngestResult) -> Response:
         body["recheck"] = job_link(result.job_id)
     if result.duplicate:
         body["detail"] = _("该文件已上传过（%(when)s），未重复保存。") % {
-            "when": result.upload.created_at.strftime("%Y-%m-%d %H:%M")
+            # Local time (TIME_ZONE), as the steward saw the clock when they uploaded it.
+            "when": timezone.localtime(result.upload.created_at).strftime("%Y-%m-%d %H:%M")
         }
     return Response(
         body, status=status.HTTP_200_OK if result.duplicate else status.HTTP_201_CREATED
@@ -179,11 +184,12 @@ class TrackUploadView(APIView):
 
 class TrackListView(APIView):
     permission_classes = [IsAuthenticated]
+    pagination_class = BoundedLimitOffsetPagination
 
     @extend_schema(responses=TrackSummarySerializer(many=True))
     def get(self, request: Request) -> Response:
         qs = visible_tracks(request.user).order_by("steward_id", "started_at")
-        if sid := request.query_params.get("steward"):
+        if (sid := query_int(request.query_params, "steward")) is not None:
             qs = qs.filter(steward_id=sid)
         if day := request.query_params.get("day"):
             try:
@@ -196,7 +202,7 @@ class TrackListView(APIView):
                 started_at__lt=end, ended_at__gte=start, started_at__gte=start - timedelta(days=1)
             )
         qs = qs.defer("geom", "times")
-        paginator = LimitOffsetPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(qs, request, view=self)
         return paginator.get_paginated_response(TrackSummarySerializer(page, many=True).data)
 
@@ -208,3 +214,21 @@ class TrackDetailView(APIView):
     def get(self, request: Request, pk: int) -> Response:
         track = get_object_or_404(visible_tracks(request.user), pk=pk)
         return Response(TrackDetailSerializer(track).data)
+
+
+class TrackOriginalView(APIView):
+    """The original uploaded file, for its steward and the office's supervisors only (the raw-track
+    rule of patrols.tracks.access); MEDIA itself is not served, so this is the only way to it."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    def get(self, request: Request, pk: int) -> FileResponse:
+        upload = get_object_or_404(visible_uploads(request.user), pk=pk)
+        try:
+            handle = upload.file.open("rb")
+        except (FileNotFoundError, ValueError):
+            raise Http404(_("原始文件已不在服务器上（可能已按保存期限删除）。")) from None
+        return FileResponse(
+            handle, as_attachment=True, filename=upload.original_filename or f"track-{pk}"
+        )

@@ -18,7 +18,7 @@ class ScopedCommunityField(serializers.PrimaryKeyRelatedField):
 
 
 class StewardStatusChangeSerializer(serializers.ModelSerializer):
-    changed_by = serializers.StringRelatedField()
+    changed_by = serializers.StringRelatedField(allow_null=True)
 
     class Meta:
         model = StewardStatusChange

@@ -11,6 +11,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
+from geo.api.params import MAX_ID, query_int
 from geo.models import Community, StreetOffice
 from geo.tenancy import STAFF_ROLES, TenantScopedViewSet, offices_for, require_write
 from stewards import registry
@@ -27,7 +28,7 @@ from stewards.sheet_import import import_stewards
 
 def _not_found_if_foreign(request, model, ids: list) -> None:
     """404 (not 400) when a body references another street office's rows: do not confirm they exist."""
-    wanted = {int(i) for i in ids if str(i).isdigit()}
+    wanted = {int(i) for i in ids if str(i).isascii() and str(i).isdigit() and int(i) <= MAX_ID}
     if (
         wanted
         and model.objects.filter(pk__in=wanted)
@@ -54,9 +55,10 @@ class StewardViewSet(TenantScopedViewSet, viewsets.ModelViewSet):
 
     def get_queryset(self):
         qs = super().get_queryset()
-        for key in ("community", "status"):
-            if value := self.request.query_params.get(key):
-                qs = qs.filter(**{key: value})
+        if (community := query_int(self.request.query_params, "community")) is not None:
+            qs = qs.filter(community=community)
+        if value := self.request.query_params.get("status"):
+            qs = qs.filter(status=value)
         return qs
 
     def create(self, request, *args, **kwargs):
@@ -126,14 +128,16 @@ class PairViewSet(TenantScopedViewSet, viewsets.ModelViewSet):
 
     def get_queryset(self):
         qs = super().get_queryset()
-        if value := self.request.query_params.get("community"):
-            qs = qs.filter(community=value)
+        if (community := query_int(self.request.query_params, "community")) is not None:
+            qs = qs.filter(community=community)
         if self.request.query_params.get("current") in ("1", "true"):
             qs = qs.filter(dissolved_on__isnull=True)
         return qs
 
     def create(self, request, *args, **kwargs):
         ids = request.data.get("stewards") or []
+        if isinstance(ids, dict):
+            ids = []
         _not_found_if_foreign(request, Steward, ids if isinstance(ids, list) else [ids])
         return super().create(request, *args, **kwargs)
 
@@ -168,6 +172,7 @@ class ProgrammeSettingsViewSet(
     queryset = ProgrammeSettings.objects.all()
     http_method_names = ["get", "patch", "head", "options"]
     lookup_field = "street_office"
+    lookup_value_regex = "[0-9]+"
 
     def get_object(self):
         office_id = int(self.kwargs["street_office"])

@@ -20,7 +20,7 @@ def test_segments_are_geojson_with_bbox_filter(demo):
     bbox = (116.315, 40.000, 116.320, 40.004)
     data = (
         APIClient()
-        .get("/api/geo/segments/", {"in_bbox": ",".join(map(str, bbox)), "page_size": 5000})
+        .get("/api/geo/segments/", {"in_bbox": ",".join(map(str, bbox)), "limit": 5000})
         .json()
     )
     assert data["type"] == "FeatureCollection"
@@ -42,7 +42,7 @@ def _bbox_poly(b):
 
 
 def test_segments_paginate(demo):
-    first = APIClient().get("/api/geo/segments/", {"page_size": 100}).json()
+    first = APIClient().get("/api/geo/segments/", {"limit": 100}).json()
     assert len(first["features"]) == 100 and first["count"] == Segment.objects.count()
     second = APIClient().get(first["next"]).json()
     assert {f["id"] for f in first["features"]}.isdisjoint({f["id"] for f in second["features"]})
@@ -50,9 +50,7 @@ def test_segments_paginate(demo):
 
 def test_filter_segments_by_community(demo):
     community = demo.communities.order_by("code").first()
-    data = (
-        APIClient().get("/api/geo/segments/", {"community": community.id, "page_size": 5000}).json()
-    )
+    data = APIClient().get("/api/geo/segments/", {"community": community.id, "limit": 5000}).json()
     assert data["count"] == community.segments.count()
     assert {f["properties"]["community"] for f in data["features"]} == {community.id}
 

@@ -37,6 +37,9 @@ def iter_geojson(fileobj: IO[bytes]) -> Iterator[PointChunk]:
     seg_no = -1
     point_seg: int | None = None
     n = 0
+    skipped: set[str] = (
+        set()
+    )  # geometry types that are not tracks (a Polygon, a GeometryCollection)
     for feature in features:
         if not isinstance(feature, dict):
             continue
@@ -65,6 +68,7 @@ def iter_geojson(fileobj: IO[bytes]) -> Iterator[PointChunk]:
                 seg_no += 1
                 line_segs.append(seg_no)
         else:
+            skipped.add(str(gtype))
             continue
         for line, lt, s in zip(lines, line_times, line_segs, strict=False):
             if lt is not None and len(lt) != len(line):
@@ -77,5 +81,15 @@ def iter_geojson(fileobj: IO[bytes]) -> Iterator[PointChunk]:
                 n += 1
                 ok = isinstance(c, list | tuple) and len(c) >= 2
                 buf.add(epoch_or_iso(t), c[1] if ok else "nan", c[0] if ok else "nan", s, n)
+    if n == 0 and skipped:
+        raise TrackRejected(
+            _(
+                "这个 GeoJSON 里只有 %(types)s 几何，没有轨迹点：轨迹应是 LineString / "
+                "MultiLineString，或带时间的 Point。画出的区域（Polygon）不是巡查记录。"
+            )
+            % {"types": "、".join(sorted(skipped))},
+            422,
+            code="not_a_track",
+        )
     # No chunk before the end: the whole document is in memory already.
     yield from buf.flush()
