@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from django.contrib.gis.geos import Point
 from django.shortcuts import get_object_or_404
 from django.utils.dateparse import parse_datetime
@@ -19,8 +21,7 @@ from geo.api.views import GeoPagination
 from geo.models import Membership, StreetOffice
 from hazards import closed_loop as hazards
 from hazards.api import serializers as ser
-from hazards.hotspots import TooFewReports
-from hazards.hotspots import hotspots as compute_hotspots
+from hazards.hotspots import hotspot_answer
 from hazards.kpis import DEFINITIONS, LEVELS, kpis
 from hazards.models import HazardCategory, HazardReport
 from hazards.photos import PhotoRejected, read_upload
@@ -292,34 +293,20 @@ def hotspot_payload(request, office: StreetOffice) -> tuple[dict, int]:
     try:
         cell = min(max(float(p.get("cell_m", 150)), 25.0), 2000.0)
         alpha = min(max(float(p.get("alpha", 0.05)), 0.001), 0.2)
+        if not (math.isfinite(cell) and math.isfinite(alpha)):
+            raise ValueError
     except ValueError:
         return {"detail": _("cell_m 与 alpha 须为数字。")}, 400
     start = parse_datetime(p["start"] + "T00:00:00+08:00") if p.get("start") else None
     end = parse_datetime(p["end"] + "T00:00:00+08:00") if p.get("end") else None
-    try:
-        res = compute_hotspots(
-            office,
-            category_id=cat.id if cat else None,
-            start=start,
-            end=end,
-            cell_m=cell,
-            alpha=alpha,
-        )
-    except TooFewReports as e:
-        return {"detail": str(e), "refused": True}, 422
-    return {
-        "method": "Getis-Ord Gi* (esda.G_Local, star=True, binary hexagon contiguity)",
-        "n_reports": res.n_reports,
-        "n_cells": res.n_cells,
-        "cell_m": res.cell_m,
-        "alpha": res.alpha,
-        "permutations": res.permutations,
-        "correction": "Benjamini-Hochberg FDR",
-        "p_threshold": res.p_threshold,
-        "n_hot": int(res.hot.sum()),
-        "n_cold": int(res.cold.sum()),
-        "cells": res.feature_collection(),
-    }, 200
+    return hotspot_answer(
+        office,
+        category_id=cat.id if cat else None,
+        start=start,
+        end=end,
+        cell_m=cell,
+        alpha=alpha,
+    )
 
 
 @extend_schema(
