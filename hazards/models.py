@@ -255,7 +255,7 @@ class HotspotCache(models.Model):
     )
     params = models.CharField(max_length=64)
     inputs = models.CharField(max_length=64)
-    payload = models.JSONField()
+    body = models.TextField(help_text="the answer's JSON text, served as stored")
     seconds = models.FloatField(help_text="time the computation took")
     computed_at = models.DateTimeField(auto_now=True)
 

@@ -47,8 +47,9 @@ WITH area AS (
     SELECT i, j, count(*) AS n FROM cell GROUP BY i, j
 ), orphan AS MATERIALIZED (
     -- Cells holding points whose hexagon was dropped at the edge (its centre is outside).
-    SELECT raw.i, raw.j FROM raw
-    WHERE NOT EXISTS (SELECT 1 FROM hex WHERE hex.i = raw.i AND hex.j = raw.j)
+    -- EXCEPT hashes both sides; NOT EXISTS was planned as a nested loop (the grid function's row
+    -- estimate is 1), 5,000 × 42,000 comparisons, 77 s on a city extent.
+    SELECT i, j FROM raw EXCEPT SELECT i, j FROM hex
 ), moved AS (
     -- Those few points go to the nearest kept cell.
     SELECT n.i, n.j

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 from django.contrib.gis.geos import Point
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -285,7 +287,8 @@ def kpi_view(request: Request) -> Response:
     return Response({"definitions": {k: str(v) for k, v in DEFINITIONS.items()}, "rows": rows})
 
 
-def hotspot_payload(request, office: StreetOffice) -> tuple[dict, int]:
+def hotspot_body(request, office: StreetOffice) -> tuple[str, int]:
+    """The hotspot answer as JSON text and its status (cached answers go out unparsed)."""
     p = request.GET if hasattr(request, "GET") else request.query_params
     cat = None
     if p.get("category"):
@@ -296,7 +299,7 @@ def hotspot_payload(request, office: StreetOffice) -> tuple[dict, int]:
         if not (math.isfinite(cell) and math.isfinite(alpha)):
             raise ValueError
     except ValueError:
-        return {"detail": _("cell_m 与 alpha 须为数字。")}, 400
+        return json.dumps({"detail": _("cell_m 与 alpha 须为数字。")}), 400
     start = parse_datetime(p["start"] + "T00:00:00+08:00") if p.get("start") else None
     end = parse_datetime(p["end"] + "T00:00:00+08:00") if p.get("end") else None
     return hotspot_answer(
@@ -307,6 +310,12 @@ def hotspot_payload(request, office: StreetOffice) -> tuple[dict, int]:
         cell_m=cell,
         alpha=alpha,
     )
+
+
+def hotspot_payload(request, office: StreetOffice) -> tuple[dict, int]:
+    """The same answer as a dict, for the map page."""
+    body, code = hotspot_body(request, office)
+    return json.loads(body), code
 
 
 @extend_schema(
@@ -325,8 +334,8 @@ def hotspot_view(request: Request) -> Response:
     if not request.user.is_authenticated:
         raise PermissionDenied(_("请先登录。"))
     office = _office_param(request)
-    payload, code = hotspot_payload(request, office)
-    return Response(payload, status=code)
+    body, code = hotspot_body(request, office)
+    return HttpResponse(body, status=code, content_type="application/json")
 
 
 class CategoryViewSet(mixins.ListModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet):
