@@ -39,7 +39,7 @@ bench: db
 	$(PY) manage.py migrate --noinput -v0
 	$(PY) -m bench.ingest
 	$(PY) -m bench.track_store
-	$(PY) -m bench.compliance
+	$(PY) -m bench.compliance --db
 	$(PY) -m bench.hotspots
 
 stop-db:
