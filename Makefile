@@ -41,6 +41,7 @@ bench: db
 	$(PY) -m bench.track_store
 	$(PY) -m bench.compliance --db
 	$(PY) -m bench.hotspots
+	$(PY) -m bench.coverage_tiles
 
 stop-db:
 	scripts/pg.sh stop

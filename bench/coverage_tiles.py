@@ -12,8 +12,9 @@ its own order; no tile cache anywhere):
 
 * endpoint: GET /api/grids/coverage/tiles/z/x/y.pbf?from=…&to=… under gunicorn (4 sync workers,
   DJANGO_DEBUG=0, ALLEY_CONN_MAX_AGE=60: persistent database connections), logged in by session;
-* bare: `patrols.coverage_queries.COVERAGE_TILE` with the same parameters over --clients concurrent
-  psycopg connections.
+* bare: the statements `patrols.coverage_queries.coverage_tile` sends (SET LOCAL jit = off and
+  COVERAGE_TILE, in one transaction) with the same parameters over --clients concurrent psycopg
+  connections.
 
 The real tables are untouched: the server and the bare connections get
 search_path=<bench schema>,public (libpq's PGOPTIONS), so the three coverage tables resolve to the
@@ -51,7 +52,7 @@ from django.db import connection  # noqa: E402
 
 from bench.coverage_tiles_data import build_district  # noqa: E402
 from geo.models import Membership, StreetOffice  # noqa: E402
-from patrols.coverage_queries import COVERAGE_TILE  # noqa: E402
+from patrols.coverage_queries import COVERAGE_TILE, COVERAGE_TILE_SETUP  # noqa: E402
 
 X0, Y0 = 116.40, 39.90
 START, END = date(2019, 4, 1), date(2019, 4, 30)
@@ -119,17 +120,21 @@ def start_server(schema: str, port: int) -> subprocess.Popen:
 def run_clients(clients: int, tiles: list, one) -> list[float]:
     """Every client requests every tile once, in its own order; returns all latencies (s)."""
     times: list[float] = []
+    errors: list[BaseException] = []
     lock = threading.Lock()
 
     def client(k: int) -> None:
         order = tiles[:]
         random.Random(k).shuffle(order)
         mine = []
-        ctx = one(k)
-        for tile in order:
-            t = time.perf_counter()
-            ctx(tile)
-            mine.append(time.perf_counter() - t)
+        try:
+            ctx = one(k)
+            for tile in order:
+                t = time.perf_counter()
+                ctx(tile)
+                mine.append(time.perf_counter() - t)
+        except BaseException as exc:  # reported below, after every client has stopped
+            errors.append(exc)
         with lock:
             times.extend(mine)
 
@@ -138,6 +143,8 @@ def run_clients(clients: int, tiles: list, one) -> list[float]:
         th.start()
     for th in threads:
         th.join()
+    if errors:
+        raise SystemExit(f"{len(errors)} client(s) failed, first: {errors[0]!r}")
     return times
 
 
@@ -175,7 +182,10 @@ def bare_client(schema: str, office_id: int):
         def run(tile: tuple[int, int, int]) -> None:
             z, x, y = tile
             params = {"office": office_id, "z": z, "x": x, "y": y, "start": START, "end": END}
-            conn.execute(COVERAGE_TILE, params | {"by_pair": False}).fetchone()
+            # The statements coverage_tile() sends, in its transaction.
+            with conn.transaction():
+                conn.execute(COVERAGE_TILE_SETUP)
+                conn.execute(COVERAGE_TILE, params | {"by_pair": False}).fetchone()
 
         return run
 
