@@ -10,8 +10,8 @@ the same indexes as the real tables. Then, in the same run, for --tiles random t
 14–17 within the district, requested by --clients concurrent clients (every client every tile, in
 its own order; no tile cache anywhere):
 
-* endpoint: GET /api/grids/coverage/tiles/z/x/y.pbf?from=…&to=… under gunicorn (4 sync workers,
-  DJANGO_DEBUG=0, ALLEY_CONN_MAX_AGE=60: persistent database connections), logged in by session;
+* endpoint: GET /api/grids/coverage/tiles/z/x/y.pbf?from=…&to=… under gunicorn (one sync worker per
+  client, DJANGO_DEBUG=0, ALLEY_CONN_MAX_AGE=60: persistent database connections), session login;
 * bare: the statements `patrols.coverage_queries.coverage_tile` sends (SET LOCAL jit = off and
   COVERAGE_TILE, in one transaction) with the same parameters over --clients concurrent psycopg
   connections.
@@ -94,7 +94,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(schema: str, port: int) -> subprocess.Popen:
+def start_server(schema: str, port: int, workers: int) -> subprocess.Popen:
     env = os.environ | {
         "ALLEY_CONN_MAX_AGE": "60",
         "DJANGO_DEBUG": "0",
@@ -103,7 +103,7 @@ def start_server(schema: str, port: int) -> subprocess.Popen:
     }
     gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
     proc = subprocess.Popen(
-        [gunicorn, "config.wsgi:application", "-b", f"127.0.0.1:{port}", "-w", "4", "-k", "sync",
+        [gunicorn, "config.wsgi:application", "-b", f"127.0.0.1:{port}", "-w", str(workers), "-k", "sync",
          "--log-level", "warning"],
         env=env, cwd=settings.BASE_DIR,
     )  # fmt: skip
@@ -225,7 +225,8 @@ def main() -> None:
         )
         tiles = tiles_for(bbox, args.tiles)
         port = free_port()
-        server = start_server(schema, port)
+        # As many sync workers as clients: 8 requests in flight, like the 8 bare connections.
+        server = start_server(schema, port, args.clients)
         settings.SECRET_KEY = SERVER_SECRET  # the session must be signed with the server's key
         cookie = session_cookie(user)
         http_make, bare_make = http_client(port, cookie, code), bare_client(schema, office.id)
