@@ -1,6 +1,6 @@
 """Coverage vector tiles at district scale: the endpoint under gunicorn against its own SQL, bare.
 
-    python -m bench.coverage_tiles [--side 177] [--days 30] [--clients 8] [--tiles 40]
+    python -m bench.coverage_tiles [--side 177] [--days 30] [--clients 8] [--tiles 40] [--rounds 2]
 
 Builds a district in a schema of its own (created here, dropped at the end): a street network of
 side × side jittered blocks (177 → 62,304 segments of ~60 m over ~10 × 10 km, 2–3 vertices each),
@@ -202,6 +202,7 @@ def main() -> None:
     ap.add_argument("--days", type=int, default=30)
     ap.add_argument("--clients", type=int, default=8)
     ap.add_argument("--tiles", type=int, default=40, help="random tiles per zoom level")
+    ap.add_argument("--rounds", type=int, default=2, help="alternating endpoint/bare rounds")
     args = ap.parse_args()
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
     schema = f"bench_tiles_{os.getpid()}"
@@ -233,8 +234,11 @@ def main() -> None:
         # One pass each to warm both (the server's workers open their connections; the cache).
         run_clients(2, tiles, http_make)
         run_clients(2, tiles, bare_make)
-        endpoint = run_clients(args.clients, tiles, http_make)
-        bare = run_clients(args.clients, tiles, bare_make)
+        # Alternating rounds, so a change in machine load hits both sides alike.
+        endpoint, bare = [], []
+        for _ in range(args.rounds):
+            endpoint += run_clients(args.clients, tiles, http_make)
+            bare += run_clients(args.clients, tiles, bare_make)
         n = len(tiles)
         print(
             f"{n} tiles (z14–z17) × {args.clients} concurrent clients, uncached, period {START}–{END}"
