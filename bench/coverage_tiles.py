@@ -241,7 +241,8 @@ def main() -> None:
             bare += run_clients(args.clients, tiles, bare_make)
         n = len(tiles)
         print(
-            f"{n} tiles (z14–z17) × {args.clients} concurrent clients, uncached, period {START}–{END}"
+            f"{n} tiles (z14–z17) × {args.clients} concurrent clients × {args.rounds} alternating "
+            f"rounds, uncached, period {START}–{END}"
         )
         for label, times in [
             ("endpoint (gunicorn, CONN_MAX_AGE=60)", endpoint),
