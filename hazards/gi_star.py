@@ -21,6 +21,7 @@ Counts are integers, so every sum here is exact and the comparisons equal esda's
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import numpy as np
 from scipy import sparse
@@ -56,12 +57,20 @@ def gi_star_z(y: np.ndarray, adj: sparse.csr_matrix) -> tuple[np.ndarray, np.nda
     return statistic, (statistic - expected) / np.sqrt(expected_var)
 
 
+@lru_cache(maxsize=32)
 def permuted_ids(n: int, k: int, permutations: int, seed: int) -> np.ndarray:
-    """esda's draw table: per permutation the first k of a permutation of 0..n-2 (legacy RandomState)."""
+    """esda's draw table: per permutation the first k of a permutation of 0..n-2 (legacy RandomState).
+
+    A full shuffle of n per permutation (what esda does without numba) is most of the time of a
+    large grid, and the table depends only on the grid's size: another category, period or a new
+    report on the same office and cell size reuses it. Kept (read-only) for the 32 latest sizes,
+    at most 9,999 × 6 × 8 bytes each.
+    """
     rs = np.random.RandomState(seed)
     out = np.empty((permutations, k), dtype=np.int64)
     for p in range(permutations):
         out[p] = rs.permutation(n - 1)[:k]
+    out.flags.writeable = False
     return out
 
 
