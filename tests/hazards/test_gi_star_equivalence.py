@@ -96,3 +96,19 @@ def test_non_integer_counts_are_refused():
         gs.gi_star(
             np.full(36, 0.5), gs.hex_neighbours(xy, CELL), permutations=9, seed=1, alpha=0.05
         )
+
+
+def test_the_draw_table_is_reused_for_the_same_grid_size_and_is_read_only():
+    xy, y = _case(15, seed=15, holes=0.12)
+    adj = gs.hex_neighbours(xy, CELL)
+    first = gs.gi_star(y, adj, permutations=99, seed=31, alpha=0.05)
+    hits = gs.permuted_ids.cache_info().hits
+    # Other counts on the same grid (another category or period): same draws, from the cache.
+    y2 = np.roll(y, 7)
+    second = gs.gi_star(y2, adj, permutations=99, seed=31, alpha=0.05)
+    assert gs.permuted_ids.cache_info().hits == hits + 1
+    _, p_ref, *_ = _old_gi_star(y2, xy, permutations=99, seed=31, alpha=0.05)
+    np.testing.assert_array_equal(second[1], p_ref)
+    assert not np.array_equal(first[1], second[1])
+    with pytest.raises(ValueError):
+        gs.permuted_ids(len(y), 6, 99, 31)[0, 0] = 1
