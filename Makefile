@@ -36,8 +36,9 @@ bench: db
 	$(PY) manage.py migrate --noinput -v0
 	$(PY) -m bench.ingest
 	$(PY) -m bench.track_store
-	$(PY) -m bench.compliance
+	$(PY) -m bench.compliance --db
 	$(PY) -m bench.hotspots
+	$(PY) -m bench.coverage_tiles
 
 stop-db:
 	scripts/pg.sh stop

@@ -129,6 +129,13 @@ def _sql_floor(tracks, members, sample_pairs: list[int]) -> float:
     return took
 
 
+def _vs_floor(seconds: float, workers: int, floors: dict[int, float]) -> str:
+    if workers in floors:
+        return f"{seconds / floors[workers]:.1f}x the numpy floor in {workers} process(es)"
+    # No floor at this process count: compare process-seconds with the 1-process floor.
+    return f"{seconds * workers / floors[1]:.1f}x the 1-process floor per core"
+
+
 def cleanup(office: StreetOffice | None = None) -> None:
     offices = (
         [office]
@@ -144,7 +151,9 @@ def cleanup(office: StreetOffice | None = None) -> None:
             o.delete()
 
 
-def run_db(ids, lines, groups, members, tracks, numpy_floor: float) -> None:
+def run_db(ids, lines, groups, members, tracks, floors: dict[int, float]) -> None:
+    """`floors`: the numpy floor by process count; every N-process figure is divided by the
+    floor run in N processes (per core against per core)."""
     cleanup()  # leftovers of an interrupted run
     began = time.perf_counter()
     office, steward_of, pairs = _setup(lines, groups, members)
@@ -158,7 +167,7 @@ def run_db(ids, lines, groups, members, tracks, numpy_floor: float) -> None:
             print(
                 f"evaluate_street_office ({workers} process(es), loaded + computed + stored): {full:.2f} s, "
                 f"{stats.pair_days} pair-days, {stats.compliant} compliant, {stats.coverage_rows:,} coverage rows"
-                f" = {full / numpy_floor:.1f}x numpy floor"
+                f" = {_vs_floor(full, workers, floors)}"
             )
         # The same day read back from the track store (patrols.tracks.load_points) instead of
         # memory: what `evaluate_patrols` really does.
@@ -175,8 +184,12 @@ def run_db(ids, lines, groups, members, tracks, numpy_floor: float) -> None:
         stored = time.perf_counter() - t
         print(
             f"evaluate_street_office (2 processes, tracks read from PostGIS + computed + stored): "
-            f"{stored:.2f} s, {stats.compliant} compliant = {stored / numpy_floor:.1f}x numpy floor "
+            f"{stored:.2f} s, {stats.compliant} compliant = {_vs_floor(stored, 2, floors)} "
             f"(tracks written in {wrote:.1f} s)"
+        )
+        ok = stored <= 30 and 2 in floors and stored / floors[2] <= 2.5
+        print(
+            f"target district-day <= 30 s and <= 2.5x the per-core floor: {'met' if ok else 'NOT met'}"
         )
         rng = np.random.default_rng(1)
         times = []

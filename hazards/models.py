@@ -241,3 +241,27 @@ class HazardDepartmentMember(models.Model):
                 fields=["street_office", "department", "user"], name="hazard_dept_member_unique"
             ),
         ]
+
+
+class HotspotCache(models.Model):
+    """A computed hotspot answer, reused until the office's reports (or its boundary) change.
+
+    One row per office and parameter set; `inputs` fingerprints every report field the statistic
+    reads, so a new, moved, re-categorised, rejected or deleted report misses the cache.
+    """
+
+    street_office = models.ForeignKey(
+        StreetOffice, on_delete=models.CASCADE, related_name="hotspot_caches"
+    )
+    params = models.CharField(max_length=64)
+    inputs = models.CharField(max_length=64)
+    body = models.TextField(help_text="the answer's JSON text, served as stored")
+    seconds = models.FloatField(help_text="time the computation took")
+    computed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["street_office", "params"], name="hotspot_cache_office_params_unique"
+            ),
+        ]

@@ -47,8 +47,9 @@ WITH area AS (
     SELECT i, j, count(*) AS n FROM cell GROUP BY i, j
 ), orphan AS MATERIALIZED (
     -- Cells holding points whose hexagon was dropped at the edge (its centre is outside).
-    SELECT raw.i, raw.j FROM raw
-    WHERE NOT EXISTS (SELECT 1 FROM hex WHERE hex.i = raw.i AND hex.j = raw.j)
+    -- EXCEPT hashes both sides; NOT EXISTS was planned as a nested loop (the grid function's row
+    -- estimate is 1), 5,000 × 42,000 comparisons, 77 s on a city extent.
+    SELECT i, j FROM raw EXCEPT SELECT i, j FROM hex
 ), moved AS (
     -- Those few points go to the nearest kept cell.
     SELECT n.i, n.j
@@ -92,3 +93,36 @@ def hex_counts(
             },
         )
         return cur.fetchall()
+
+
+def office_area_m2(office_id: int, *, srid: int) -> float:
+    """The office's area in square metres (in the metric `srid`), to size the hexagon grid first."""
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT ST_Area(ST_Transform(geom, %s)) FROM geo_streetoffice WHERE id = %s",
+            [srid, office_id],
+        )
+        return float(cur.fetchone()[0] or 0.0)
+
+
+# md5 over every report column the hotspot statistic reads, plus the boundary: one scan of the
+# office's reports (index on street_office), cheaper than any hotspot computation it saves.
+_INPUTS_SQL = """
+SELECT md5(
+    coalesce((SELECT md5(ST_AsEWKB(geom)::text) FROM geo_streetoffice WHERE id = %(office)s), '')
+    || coalesce((
+        SELECT string_agg(
+            concat_ws(':', id, status, location_flag, category_id, created_at,
+                      ST_AsEWKB(location)::text),
+            ',' ORDER BY id)
+        FROM patrols_hazardreport WHERE street_office_id = %(office)s
+    ), '')
+)
+"""
+
+
+def hotspot_inputs_fingerprint(office_id: int) -> str:
+    """Changes whenever a report of the office is added, removed or changed in a way Gi* could see."""
+    with connection.cursor() as cur:
+        cur.execute(_INPUTS_SQL, {"office": office_id})
+        return cur.fetchone()[0]

@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 import numpy as np
 import shapely
-from django.db import connection
+from django.db import connection, transaction
 
 # Segments as WKB straight into shapely in one vectorised call: building 30k GEOSGeometry objects
 # through the ORM costs seconds, this costs milliseconds. The office's segments plus any segment
@@ -201,24 +201,40 @@ cov AS (
     WHERE c.day BETWEEN %(start)s AND %(end)s AND (NOT %(by_pair)s OR c.claimed) AND c.walked_m > 0
     GROUP BY c.segment_id, length(c.covered_bits)
 ),
+claimed AS (
+    -- One lookup for the tile, not an EXISTS per segment (that probed the exclusion constraint's
+    -- GiST index once per segment: a third of a z14 tile's time). = ANY(ARRAY(...)) keeps it on
+    -- the segment_id btree; a join was planned as a hash over every claim of the city.
+    SELECT DISTINCT cl.segment_id
+    FROM grids_claim cl
+    WHERE cl.segment_id = ANY (ARRAY(SELECT id FROM seg))
+      AND cl.valid_from <= %(end)s AND (cl.valid_to IS NULL OR cl.valid_to > %(start)s)
+),
 tile AS (
     SELECT ST_AsMVTGeom(ST_Transform(seg.geom, 3857), ST_TileEnvelope(%(z)s, %(x)s, %(y)s), 4096, 64, true)
                AS geom,
            seg.id, seg.name, round(seg.length_m::numeric, 1)::float8 AS length_m,
            round(coalesce(cov.share, 0)::numeric, 3)::float8 AS share,
            coalesce(cov.patrols, 0)::int AS patrols,
-           EXISTS (SELECT 1 FROM grids_claim cl WHERE cl.segment_id = seg.id AND cl.valid_from <= %(end)s
-                   AND (cl.valid_to IS NULL OR cl.valid_to > %(start)s)) AS claimed
+           claimed.segment_id IS NOT NULL AS claimed
     FROM seg LEFT JOIN cov ON cov.segment_id = seg.id
+    LEFT JOIN claimed ON claimed.segment_id = seg.id
 )
 SELECT ST_AsMVT(tile, 'coverage', 4096, 'geom', 'id') FROM tile WHERE geom IS NOT NULL
 """
 
 
+# The planner's cost for a tile (ST_AsMVTGeom on thousands of rows) passes jit_above_cost, and
+# compiling the query took ~2 s against ~30 ms to run it on a 62,000-segment district: off for
+# this statement only.
+COVERAGE_TILE_SETUP = "SET LOCAL jit = off"
+
+
 def coverage_tile(
     office_id: int, z: int, x: int, y: int, start: date, end: date, *, by_pair: bool = False
 ) -> bytes:
-    with connection.cursor() as cur:
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute(COVERAGE_TILE_SETUP)
         cur.execute(
             COVERAGE_TILE,
             {

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import math
+
 from django.contrib.gis.geos import Point
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -22,8 +26,7 @@ from geo.api.throttles import AnonymousWriteThrottle
 from geo.models import Membership, StreetOffice
 from hazards import closed_loop as hazards
 from hazards.api import serializers as ser
-from hazards.hotspots import TooFewReports
-from hazards.hotspots import hotspots as compute_hotspots
+from hazards.hotspots import hotspot_answer
 from hazards.kpis import DEFINITIONS, LEVELS, kpis
 from hazards.models import HazardCategory, HazardReport
 from hazards.photos import PhotoRejected, read_upload
@@ -285,7 +288,8 @@ def kpi_view(request: Request) -> Response:
     return Response({"definitions": {k: str(v) for k, v in DEFINITIONS.items()}, "rows": rows})
 
 
-def hotspot_payload(request, office: StreetOffice) -> tuple[dict, int]:
+def hotspot_body(request, office: StreetOffice) -> tuple[str, int]:
+    """The hotspot answer as JSON text and its status (cached answers go out unparsed)."""
     p = request.GET if hasattr(request, "GET") else request.query_params
     cat = None
     if p.get("category"):
@@ -293,37 +297,29 @@ def hotspot_payload(request, office: StreetOffice) -> tuple[dict, int]:
     try:
         cell = min(max(float(p.get("cell_m", 150)), 25.0), 2000.0)
         alpha = min(max(float(p.get("alpha", 0.05)), 0.001), 0.2)
+        if not (math.isfinite(cell) and math.isfinite(alpha)):
+            raise ValueError
     except ValueError:
-        return {"detail": _("cell_m 与 alpha 须为数字。")}, 400
+        return json.dumps({"detail": _("cell_m 与 alpha 须为数字。")}), 400
     try:
         start = parse_datetime(p["start"] + "T00:00:00+08:00") if p.get("start") else None
         end = parse_datetime(p["end"] + "T00:00:00+08:00") if p.get("end") else None
     except ValueError:  # well-formed but impossible: 2026-02-30
-        return {"detail": _("日期格式应为 2026-11-01 或 ISO 8601 时间。")}, 400
-    try:
-        res = compute_hotspots(
-            office,
-            category_id=cat.id if cat else None,
-            start=start,
-            end=end,
-            cell_m=cell,
-            alpha=alpha,
-        )
-    except TooFewReports as e:
-        return {"detail": str(e), "refused": True}, 422
-    return {
-        "method": "Getis-Ord Gi* (esda.G_Local, star=True, binary hexagon contiguity)",
-        "n_reports": res.n_reports,
-        "n_cells": res.n_cells,
-        "cell_m": res.cell_m,
-        "alpha": res.alpha,
-        "permutations": res.permutations,
-        "correction": "Benjamini-Hochberg FDR",
-        "p_threshold": res.p_threshold,
-        "n_hot": int(res.hot.sum()),
-        "n_cold": int(res.cold.sum()),
-        "cells": res.feature_collection(),
-    }, 200
+        return json.dumps({"detail": _("日期格式应为 2026-11-01 或 ISO 8601 时间。")}), 400
+    return hotspot_answer(
+        office,
+        category_id=cat.id if cat else None,
+        start=start,
+        end=end,
+        cell_m=cell,
+        alpha=alpha,
+    )
+
+
+def hotspot_payload(request, office: StreetOffice) -> tuple[dict, int]:
+    """The same answer as a dict, for the map page."""
+    body, code = hotspot_body(request, office)
+    return json.loads(body), code
 
 
 @extend_schema(
@@ -342,8 +338,8 @@ def hotspot_view(request: Request) -> Response:
     if not request.user.is_authenticated:
         raise PermissionDenied(_("请先登录。"))
     office = _office_param(request)
-    payload, code = hotspot_payload(request, office)
-    return Response(payload, status=code)
+    body, code = hotspot_body(request, office)
+    return HttpResponse(body, status=code, content_type="application/json")
 
 
 class CategoryViewSet(mixins.ListModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet):

@@ -18,7 +18,8 @@ from scipy.spatial import cKDTree
 from shapely.geometry import Point as SPoint
 from shapely.geometry import shape
 
-from hazards.hotspots import TooFewReports, benjamini_hochberg, hotspots, tie_aware_p
+from hazards.gi_star import benjamini_hochberg, tie_aware_p
+from hazards.hotspots import TooFewReports, hotspots
 from hazards.models import HazardReport
 
 from .factories import make_office, pt
@@ -146,3 +147,57 @@ def test_benjamini_hochberg_matches_the_textbook_example():
     sig, cut = benjamini_hochberg(p, 0.05)
     # sorted 0.005,0.01,0.03,0.04,0.5 vs 0.01,0.02,0.03,0.04,0.05: k=4
     assert cut == 0.04 and sig.tolist() == [True, True, True, True, False]
+
+
+def test_a_grid_over_the_cell_cap_gets_larger_hexagons_and_says_so(monkeypatch):
+    import hazards.hotspots as hs
+
+    monkeypatch.setattr(hs, "MAX_CELLS", 200)
+    office = make_office()
+    _put(office, _uniform(np.random.default_rng(5), 120))
+    res = hotspots(office, cell_m=30.0, seed=1)  # ≈ 800 cells at 30 m
+    assert res.n_cells <= 200 and res.cell_m > 30.0 and res.cell_m % 5 == 0
+    assert res.cell_m_requested == 30.0
+    assert f"{res.cell_m:.0f} 米" in res.cell_note and "200" in res.cell_note
+    # Under the cap nothing changes and nothing is said.
+    res = hotspots(office, cell_m=80.0, seed=1)
+    assert res.cell_m == 80.0 and res.cell_note == ""
+
+
+def test_permutations_grow_for_small_grids_and_stay_within_the_work_budget():
+    from hazards.hotspots import MAX_CELLS, WORK_BUDGET, permutations_for
+
+    assert permutations_for(200, 0.05) == 4_001  # one strong cell can pass BH: 1/(P+1) <= α/n
+    assert permutations_for(2_000, 0.05) == 9_999
+    assert permutations_for(20_000, 0.05) == WORK_BUDGET // 20_000
+    assert permutations_for(MAX_CELLS, 0.05) == 999
+
+
+def test_answers_are_cached_until_the_reports_change():
+    from hazards.hotspots import hotspot_answer as answer_text
+    from hazards.models import HotspotCache
+
+    def hotspot_answer(office, **kw):
+        body, code = answer_text(office, **kw)
+        return json.loads(body), code
+
+    office = make_office()
+    rng = np.random.default_rng(9)
+    _put(office, np.r_[_uniform(rng, 100), rng.normal(0, 1, (60, 2)) * [0.0008, 0.0006] + CENTRE])
+    first, code = hotspot_answer(office, cell_m=CELL)
+    assert code == 200 and first["cached"] is False
+    again, _ = hotspot_answer(office, cell_m=CELL)
+    assert again["cached"] is True and again["cells"] == first["cells"]
+    # Another parameter set is its own entry.
+    assert hotspot_answer(office, cell_m=80.0)[0]["cached"] is False
+    assert HotspotCache.objects.filter(street_office=office).count() == 2
+    # A status change made without save() (so updated_at is untouched) still misses the cache.
+    HazardReport.objects.filter(
+        pk=HazardReport.objects.filter(street_office=office).first().pk
+    ).update(status="rejected")
+    after, _ = hotspot_answer(office, cell_m=CELL)
+    assert after["cached"] is False and after["n_reports"] == first["n_reports"] - 1
+    # The stale answer for the other parameters is gone; the fresh one is kept.
+    assert HotspotCache.objects.filter(street_office=office).count() == 1
+    _put(office, _uniform(rng, 1))
+    assert hotspot_answer(office, cell_m=CELL)[0]["cached"] is False

@@ -1,0 +1,273 @@
+"""Coverage vector tiles at district scale: the endpoint under gunicorn against its own SQL, bare.
+
+    python -m bench.coverage_tiles [--side 177] [--days 30] [--clients 8] [--tiles 40] [--rounds 2]
+
+Builds a district in a schema of its own (created here, dropped at the end): a street network of
+side × side jittered blocks (177 → 62,304 segments of ~60 m over ~10 × 10 km, 2–3 vertices each),
+~2,000 pairs claiming ~30 segments each, and a month of coverage rows (a pair patrols on 85 % of
+days; claimed segments walked 70 % of the time, plus a few neighbouring ones): ~1.5 M rows, with
+the same indexes as the real tables. Then, in the same run, for --tiles random tiles per zoom level
+14–17 within the district, requested by --clients concurrent clients (every client every tile, in
+its own order; no tile cache anywhere):
+
+* endpoint: GET /api/grids/coverage/tiles/z/x/y.pbf?from=…&to=… under gunicorn (one sync worker per
+  client, DJANGO_DEBUG=0, ALLEY_CONN_MAX_AGE=60: persistent database connections), session login;
+* bare: the statements `patrols.coverage_queries.coverage_tile` sends (SET LOCAL jit = off and
+  COVERAGE_TILE, in one transaction) with the same parameters over --clients concurrent psycopg
+  connections.
+
+The real tables are untouched: the server and the bare connections get
+search_path=<bench schema>,public (libpq's PGOPTIONS), so the three coverage tables resolve to the
+bench copies and everything else (users, sessions, the office) to public. Targets: p95 <= 50 ms and
+endpoint p95 <= 1.2x bare p95.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import math
+import os
+import random
+import socket
+import subprocess
+import sys
+import threading
+import time
+from datetime import date
+
+import django
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+django.setup()
+
+import numpy as np  # noqa: E402
+import psycopg  # noqa: E402
+from django.conf import settings  # noqa: E402
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY  # noqa: E402
+from django.contrib.auth.models import User  # noqa: E402
+from django.contrib.gis.geos import MultiPolygon, Polygon  # noqa: E402
+from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
+from django.db import connection  # noqa: E402
+
+from bench.coverage_tiles_data import build_district  # noqa: E402
+from geo.models import Membership, StreetOffice  # noqa: E402
+from patrols.coverage_queries import COVERAGE_TILE, COVERAGE_TILE_SETUP  # noqa: E402
+
+X0, Y0 = 116.40, 39.90
+START, END = date(2019, 4, 1), date(2019, 4, 30)
+SERVER_SECRET = "bench-coverage-tiles-only"  # noqa: S105 - a throwaway key for this run's server
+
+
+def tiles_for(bbox: tuple[float, float, float, float], per_zoom: int) -> list[tuple[int, int, int]]:
+    rng = random.Random(5)
+    out = []
+    for z in range(14, 18):
+        n = 2**z
+
+        def tx(lon: float, n: int = n) -> int:
+            return int((lon + 180) / 360 * n)
+
+        def ty(lat: float, n: int = n) -> int:
+            r = math.radians(lat)
+            return int((1 - math.asinh(math.tan(r)) / math.pi) / 2 * n)
+
+        xs = range(tx(bbox[0]), tx(bbox[2]) + 1)
+        ys = range(ty(bbox[3]), ty(bbox[1]) + 1)
+        every = [(z, x, y) for x in xs for y in ys]
+        out += rng.sample(every, min(per_zoom, len(every)))
+    return out
+
+
+def session_cookie(user: User) -> str:
+    s = SessionStore()
+    s[SESSION_KEY] = str(user.pk)
+    s[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    s[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    s.save()
+    return f"{settings.SESSION_COOKIE_NAME}={s.session_key}"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(schema: str, port: int, workers: int) -> subprocess.Popen:
+    env = os.environ | {
+        "ALLEY_CONN_MAX_AGE": "60",
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": SERVER_SECRET,
+        "PGOPTIONS": f"-c search_path={schema},public",
+    }
+    gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
+    proc = subprocess.Popen(
+        [gunicorn, "config.wsgi:application", "-b", f"127.0.0.1:{port}", "-w", str(workers), "-k", "sync",
+         "--log-level", "warning"],
+        env=env, cwd=settings.BASE_DIR,
+    )  # fmt: skip
+    for _ in range(300):
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return proc
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    raise SystemExit("gunicorn did not start")
+
+
+def run_clients(clients: int, tiles: list, one) -> list[float]:
+    """Every client requests every tile once, in its own order; returns all latencies (s)."""
+    times: list[float] = []
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+
+    def client(k: int) -> None:
+        order = tiles[:]
+        random.Random(k).shuffle(order)
+        mine = []
+        try:
+            ctx = one(k)
+            for tile in order:
+                t = time.perf_counter()
+                ctx(tile)
+                mine.append(time.perf_counter() - t)
+        except BaseException as exc:  # reported below, after every client has stopped
+            errors.append(exc)
+        with lock:
+            times.extend(mine)
+
+    threads = [threading.Thread(target=client, args=(k,)) for k in range(clients)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    if errors:
+        raise SystemExit(f"{len(errors)} client(s) failed, first: {errors[0]!r}")
+    return times
+
+
+def http_client(port: int, cookie: str, office: str):
+    def make(_k: int):
+        def get(tile: tuple[int, int, int]) -> None:
+            z, x, y = tile
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            conn.request(
+                "GET",
+                f"/api/grids/coverage/tiles/{z}/{x}/{y}.pbf?office={office}&from={START}&to={END}",
+                headers={"Cookie": cookie, "Host": "127.0.0.1"},
+            )
+            resp = conn.getresponse()
+            resp.read()
+            conn.close()
+            if resp.status != 200:
+                raise SystemExit(f"tile {tile}: HTTP {resp.status}")
+
+        return get
+
+    return make
+
+
+def bare_client(schema: str, office_id: int):
+    db = settings.DATABASES["default"]
+
+    def make(_k: int):
+        conn = psycopg.connect(
+            host=db["HOST"], port=db["PORT"], dbname=db["NAME"], user=db["USER"],
+            password=db.get("PASSWORD") or None, options=f"-c search_path={schema},public",
+            autocommit=True,
+        )  # fmt: skip
+
+        def run(tile: tuple[int, int, int]) -> None:
+            z, x, y = tile
+            params = {"office": office_id, "z": z, "x": x, "y": y, "start": START, "end": END}
+            # The statements coverage_tile() sends, in its transaction.
+            with conn.transaction():
+                conn.execute(COVERAGE_TILE_SETUP)
+                conn.execute(COVERAGE_TILE, params | {"by_pair": False}).fetchone()
+
+        return run
+
+    return make
+
+
+def pct(times: list[float], q: float) -> float:
+    return float(np.percentile(times, q)) * 1000
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--side", type=int, default=177, help="blocks per side (177 → 62,304 segments)")
+    ap.add_argument("--days", type=int, default=30)
+    ap.add_argument("--clients", type=int, default=8)
+    ap.add_argument("--tiles", type=int, default=40, help="random tiles per zoom level")
+    ap.add_argument("--rounds", type=int, default=2, help="alternating endpoint/bare rounds")
+    args = ap.parse_args()
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
+    schema = f"bench_tiles_{os.getpid()}"
+    code = f"BENCH-TILES-{os.getpid()}"
+    spacing = 60 / 111_320 / math.cos(math.radians(Y0))
+    bbox = (X0, Y0, X0 + args.side * spacing, Y0 + args.side * 60 / 110_574)
+    office = StreetOffice.objects.create(
+        name="基准切片街道", code=code, geom=MultiPolygon(Polygon.from_bbox(bbox), srid=4326)
+    )
+    user = User.objects.create_user(f"bench-tiles-{os.getpid()}")
+    Membership.objects.create(user=user, street_office=office, role="supervisor")
+    server = None
+    try:
+        t = time.perf_counter()
+        with connection.cursor() as cur:
+            stats = build_district(cur, schema, office.id, args.side, START, args.days, X0, Y0)
+        print(
+            f"district in schema {schema}: {stats['segments']:,} segments, {stats['claims']:,} "
+            f"claims, {stats['coverage']:,} coverage rows over {args.days} days "
+            f"(built in {time.perf_counter() - t:.0f} s)"
+        )
+        tiles = tiles_for(bbox, args.tiles)
+        port = free_port()
+        # As many sync workers as clients: 8 requests in flight, like the 8 bare connections.
+        server = start_server(schema, port, args.clients)
+        settings.SECRET_KEY = SERVER_SECRET  # the session must be signed with the server's key
+        cookie = session_cookie(user)
+        http_make, bare_make = http_client(port, cookie, code), bare_client(schema, office.id)
+        # One pass each to warm both (the server's workers open their connections; the cache).
+        run_clients(2, tiles, http_make)
+        run_clients(2, tiles, bare_make)
+        # Alternating rounds, so a change in machine load hits both sides alike.
+        endpoint, bare = [], []
+        for _ in range(args.rounds):
+            endpoint += run_clients(args.clients, tiles, http_make)
+            bare += run_clients(args.clients, tiles, bare_make)
+        n = len(tiles)
+        print(
+            f"{n} tiles (z14–z17) × {args.clients} concurrent clients × {args.rounds} alternating "
+            f"rounds, uncached, period {START}–{END}"
+        )
+        for label, times in [
+            ("endpoint (gunicorn, CONN_MAX_AGE=60)", endpoint),
+            ("bare SQL", bare),
+        ]:
+            print(
+                f"  {label:38s} p50 {pct(times, 50):6.1f} ms  p95 {pct(times, 95):6.1f} ms  "
+                f"max {max(times) * 1000:6.0f} ms"
+            )
+        p95, ratio = pct(endpoint, 95), pct(endpoint, 95) / pct(bare, 95)
+        print(
+            f"  target endpoint p95 <= 50 ms: {p95:.1f} ms -> {'met' if p95 <= 50 else 'NOT met'}"
+        )
+        print(
+            f"  target endpoint p95 <= 1.2x bare p95: {ratio:.2f}x -> {'met' if ratio <= 1.2 else 'NOT met'}"
+        )
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)
+        with connection.cursor() as cur:
+            cur.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        user.delete()
+        office.delete()
+
+
+if __name__ == "__main__":
+    main()
