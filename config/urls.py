@@ -37,3 +37,8 @@ urlpatterns += i18n_patterns(
 )
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+# Friendly error pages in the person's language (DEBUG off); API paths answer JSON.
+handler403 = "geo.errors.forbidden"
+handler404 = "geo.errors.not_found"
+handler500 = "geo.errors.server_error"

@@ -68,7 +68,7 @@ def _day(raw: str | None, *, end: bool = False) -> datetime | None:
     return timezone.make_aware(datetime.combine(d, time.max if end else time.min))
 
 
-@login_required(login_url="admin:login")
+@login_required
 def supervisor_map(request: HttpRequest) -> HttpResponse:
     office = _office_for(request)
     if office is None or not hazards.user_has_office_role(
@@ -115,7 +115,7 @@ def supervisor_map(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required(login_url="admin:login")
+@login_required
 def cases(request: HttpRequest) -> HttpResponse:
     """The case list of everyone who handles reports: the loop's buttons, deadlines, overdue."""
     qs = hazards.visible_reports(request.user).select_related("category", "community", "grid")

@@ -6,6 +6,7 @@ import calendar
 from datetime import date
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -17,6 +18,7 @@ from geo.downloads import csv_download, xlsx_download
 from geo.models import Community, Grid
 from patrols import compliance
 from patrols.models import PairDayVerdict
+from patrols.pair_day_map import _may_open
 from stewards.models import Pair
 
 
@@ -57,8 +59,11 @@ def compliance_table(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def pair_calendar(request: HttpRequest, pair_id: int) -> HttpResponse:
-    office = supervised_office(request)
-    pair = get_object_or_404(Pair, id=pair_id, street_office=office)
+    # Office staff, and the pair's own stewards (their "my pair calendar"), may open it.
+    pair = get_object_or_404(Pair.objects.select_related("street_office"), id=pair_id)
+    if not _may_open(request.user, pair):
+        raise PermissionDenied(_("您不能查看该组的巡查。"))
+    office = pair.street_office
     today = timezone.localdate()
     try:
         first = date.fromisoformat(request.GET.get("month", "") + "-01")
