@@ -7,7 +7,8 @@ from django.utils.translation import gettext as _
 
 from geo.district_map import district_map as build_district_map
 from geo.maps import render_map_page
-from geo.models import StreetOffice
+from geo.models import Membership, StreetOffice
+from geo.tenancy import offices_for
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -18,7 +19,11 @@ def home(request: HttpRequest) -> HttpResponse:
         .order_by("code")
         .prefetch_related("communities")
     )
-    return render(request, "home.html", {"title": _("首页"), "offices": offices})
+    # Planning pages are linked only for the offices the person plans; the board is public.
+    planned = offices_for(request.user, [Membership.Role.PLANNER])
+    return render(
+        request, "home.html", {"title": _("首页"), "offices": offices, "planned": planned}
+    )
 
 
 def district_map(request: HttpRequest, code: str | None = None) -> HttpResponse:

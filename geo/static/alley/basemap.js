@@ -81,7 +81,10 @@
     const container = map.getContainer();
     container.classList.add("alley-basemap");
     if (!map.getPane("basemap")) {
-      map.createPane("basemap").style.zIndex = 250;
+      // Never a target of the mouse: the map itself (and drawing tools) must get every event.
+      const pane = map.createPane("basemap");
+      pane.style.zIndex = 250;
+      pane.style.pointerEvents = "none";
       map.createPane("basemapLabels").style.zIndex = 390;
       map.getPane("basemapLabels").style.pointerEvents = "none";
     }
