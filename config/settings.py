@@ -284,3 +284,25 @@ SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = [
     "drf_spectacular.hooks.postprocess_schema_enums",
     "geo.api.schema.document_error_responses",
 ]
+# --- w13a (issue 13): one log-in, the shell, the offline base map, vendored API docs ----------
+# Everyone logs in on our own page (i18n: /en/accounts/login/ stays English), never the admin's.
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "geo:home"
+LOGOUT_REDIRECT_URL = "geo:home"
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("geo.shell.shell")
+# Stored sentences (verdict reasons) in the reader's language on every page, without {% load %}.
+TEMPLATES[0]["OPTIONS"]["builtins"] = ["patrols.templatetags.verdict_text"]
+# Swagger UI / Redoc from our static files (drf-spectacular-sidecar), so /api/docs/ works offline.
+INSTALLED_APPS.append("drf_spectacular_sidecar")
+SPECTACULAR_SETTINGS.update(
+    SWAGGER_UI_DIST="SIDECAR",
+    SWAGGER_UI_FAVICON_HREF="SIDECAR",
+    # Redoc is not mounted: its sidebar always loads a logo from cdn.redoc.ly (no option to stop it).
+    REDOC_DIST="SIDECAR",
+    # Swagger UI would fetch a validity badge from validator.swagger.io: nothing from elsewhere.
+    SWAGGER_UI_SETTINGS={"deepLinking": True, "validatorUrl": None},
+)
+# Maps draw the system's own base map (geo.basemap). An online tile layer under it is optional and
+# off by default, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png or 天地图 with its key.
+ALLEY_ONLINE_TILES_URL = os.environ.get("ALLEY_ONLINE_TILES_URL", "")
+ALLEY_ONLINE_TILES_ATTRIBUTION = os.environ.get("ALLEY_ONLINE_TILES_ATTRIBUTION", "")

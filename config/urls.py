@@ -42,4 +42,9 @@ urlpatterns += i18n_patterns(
 # MEDIA is never served as a whole (raw GPS files are personal data, even with DEBUG): hazard photos
 # are public (hazards.media), originals of tracks go through /api/tracks/uploads/<id>/original/.
 urlpatterns += [re_path(r"^media/hazards/(?P<path>.+)$", hazard_photo, name="hazard-photo")]
+
+# Friendly error pages in the person's language (DEBUG off); API paths answer JSON. A database that
+# went away is a 503 with Retry-After (ops.unavailable), anything else the friendly 500 (geo.errors).
+handler403 = "geo.errors.forbidden"
+handler404 = "geo.errors.not_found"
 handler500 = "ops.unavailable.server_error"

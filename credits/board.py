@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.db.models import Q, Sum
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from credits.grading import GRADE_LABELS, quarter_bounds, top_scorers
 from credits.models import Assessment, PointsEntry
@@ -94,7 +95,7 @@ def leaderboard(
                 grade=a.grade if a else None,
                 grade_label=GRADE_LABELS.get(a.grade, "")
                 if a and a.grade
-                else ("数据不足，不评定" if a else "未考核"),
+                else (gettext_lazy("数据不足，不评定") if a else gettext_lazy("未考核")),
                 confirmed=bool(a and a.confirmed_at),
                 gold=False,
                 rank=None,

@@ -56,7 +56,7 @@ def quarter_workbook(office: StreetOffice, quarter: str) -> bytes:
                     r.rank,
                     "是" if r.gold else "",
                     float(r.score) if r.score is not None else None,
-                    r.grade_label,
+                    str(r.grade_label),
                     "是" if r.confirmed else "否",
                     inp.get("eligible_days"),
                     inp.get("compliant_days"),

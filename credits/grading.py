@@ -33,12 +33,20 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from django.utils.translation import gettext_lazy
+
 FORMULA_VERSION = "v1"
 
 EXCELLENT = "excellent"
 COMPETENT = "competent"
 INCOMPETENT = "incompetent"
-GRADE_LABELS = {EXCELLENT: "优秀", COMPETENT: "称职", INCOMPETENT: "不称职"}
+# Lazy: the board shows them in the reader's language; stored reasons keep the language they were
+# written in.
+GRADE_LABELS = {
+    EXCELLENT: gettext_lazy("优秀"),
+    COMPETENT: gettext_lazy("称职"),
+    INCOMPETENT: gettext_lazy("不称职"),
+}
 
 
 @dataclass(frozen=True)

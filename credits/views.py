@@ -127,5 +127,6 @@ def steward_quarter(request: HttpRequest, steward_id: int, quarter: str) -> Http
 def my_quarter(request: HttpRequest) -> HttpResponse:
     s = _credit_own_steward(request.user)
     if s is None:
-        raise Http404(_("您的账号没有关联小巷管家档案；请联系街道规划员关联。"))
+        # Points are earned by stewards; say so kindly instead of a 404 (issue 13).
+        return render(request, "credits/no_points.html", {"title": _("我的积分")})
     return redirect(reverse("credits:steward", args=[s.pk, quarter_of(timezone.localdate())]))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import folium
 from django.contrib.gis.db.models.functions import AsGeoJSON
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from geo.geojson import rows_collection
 from geo.maps import add_office_outline, base_map
@@ -32,18 +33,24 @@ ROAD_STYLE = {
     "path": ("#148f77", 1.5),
     "steps": ("#7d3c98", 1.5),
 }
+# Road classes as people call them (OSM's highway=* values are stored as they come).
 ROAD_LABELS = {
-    "primary": "主干路",
-    "secondary": "次干路",
-    "tertiary": "支路",
-    "residential": "居住区道路",
-    "living_street": "生活街巷",
-    "service": "小巷/内部路",
-    "pedestrian": "步行街",
-    "footway": "人行道",
-    "path": "小径",
-    "steps": "台阶",
+    "primary": gettext_lazy("主干路"),
+    "secondary": gettext_lazy("次干路"),
+    "tertiary": gettext_lazy("支路"),
+    "residential": gettext_lazy("居住区道路"),
+    "living_street": gettext_lazy("生活街巷"),
+    "service": gettext_lazy("小巷/内部路"),
+    "pedestrian": gettext_lazy("步行街"),
+    "footway": gettext_lazy("人行道"),
+    "path": gettext_lazy("小径"),
+    "steps": gettext_lazy("台阶"),
 }
+
+
+def road_class_label(road_class: str) -> str:
+    """The class in the reader's language; an unknown OSM value stays as it is."""
+    return str(ROAD_LABELS.get(road_class, road_class))
 
 
 def district_map(office: StreetOffice) -> folium.Map:
@@ -90,6 +97,7 @@ def district_map(office: StreetOffice) -> folium.Map:
     for s in segments:
         s["length_m"] = round(s["length_m"], 1)
         s["name"] = s["name"] or _("无名街巷")
+        s["class_label"] = road_class_label(s["road_class"])
     folium.GeoJson(
         rows_collection(segments),
         name=_("街巷段"),
@@ -98,13 +106,13 @@ def district_map(office: StreetOffice) -> folium.Map:
             "weight": ROAD_STYLE.get(f["properties"]["road_class"], ("#444", 2))[1],
         },
         tooltip=folium.GeoJsonTooltip(
-            ["name", "road_class", "length_m"], aliases=[_("街巷"), _("等级"), _("长度(米)")]
+            ["name", "class_label", "length_m"], aliases=[_("街巷"), _("等级"), _("长度(米)")]
         ),
     ).add_to(fmap)
     folium.LayerControl(collapsed=False).add_to(fmap)
 
     legend = "".join(
-        f'<div><i style="background:{c};height:{w}px"></i>{_(ROAD_LABELS[k])}</div>'
+        f'<div><i style="background:{c};height:{w}px"></i>{ROAD_LABELS[k]}</div>'
         for k, (c, w) in ROAD_STYLE.items()
     )
     fmap.get_root().html.add_child(

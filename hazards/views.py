@@ -82,7 +82,7 @@ def _day(raw: str | None, *, end: bool = False) -> datetime | None:
     return timezone.make_aware(datetime.combine(d, time.max if end else time.min))
 
 
-@login_required(login_url="admin:login")
+@login_required
 def supervisor_map(request: HttpRequest) -> HttpResponse:
     office = _office_for(request)
     if office is None or not hazards.user_has_office_role(
@@ -129,7 +129,7 @@ def supervisor_map(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required(login_url="admin:login")
+@login_required
 def cases(request: HttpRequest) -> HttpResponse:
     """The case list of everyone who handles reports: a filter by status with counts (default: not
     yet closed, so verified cases awaiting closure stay in view), deadlines, overdue, quick acts."""

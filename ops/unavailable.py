@@ -11,7 +11,8 @@ from collections.abc import Callable
 from django.db import InterfaceError, OperationalError, connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
-from django.views.defaults import server_error as django_server_error
+
+from geo.errors import server_error as friendly_server_error
 
 RETRY_AFTER_SECONDS = 5
 DB_DOWN = (OperationalError, InterfaceError)
@@ -68,4 +69,4 @@ def server_error(request: HttpRequest) -> HttpResponse:
     exc = sys.exc_info()[1]
     if isinstance(exc, DB_DOWN):
         return unavailable_response(request, exc)
-    return django_server_error(request)
+    return friendly_server_error(request)

@@ -29,12 +29,11 @@ def fill(po_path: Path, table: dict[str, str]) -> int:
         nonlocal filled
         comments, msgid, msgstr = m.groups()
         key = _join(msgid)
-        # A fuzzy entry is msgmerge's guess from a similar msgid (often wrong, and compilemessages
-        # skips it): a translation in the table replaces it.
+        # A fuzzy entry holds makemessages' guess from a similar msgid: replace it too.
         if key and (not _join(msgstr) or "#, fuzzy" in comments) and key in table:
             filled += 1
-            comments = re.sub(r"#\| .*\n", "", comments.replace("#, fuzzy\n", ""))
-            comments = comments.replace("#, fuzzy, ", "#, ")
+            comments = comments.replace("#, fuzzy\n", "").replace("#, fuzzy, ", "#, ")
+            comments = "".join(c for c in comments.splitlines(True) if not c.startswith("#|"))
             return f"{comments}msgid {msgid}msgstr {json.dumps(table[key], ensure_ascii=False)}\n"
         return m.group(0)
 

@@ -18,10 +18,12 @@ def test_district_map_draws_communities_and_segments(live_server, chromium_page,
         "() => window.L && document.querySelectorAll('.leaflet-overlay-pane canvas, .leaflet-overlay-pane path').length > 0"
     )
     assert page.evaluate("() => typeof L.map") == "function"
-    # prefer_canvas draws on a canvas: count layers through Leaflet instead of SVG paths.
+    # prefer_canvas draws on a canvas: count layers through Leaflet instead of SVG paths (the
+    # system's base map under them, in its own pane, is not the page's data).
     drawn = page.evaluate(
         """() => { let n = 0; for (const k in window) { const v = window[k];
-             if (v && v instanceof L.Map) { v.eachLayer(l => { if (l.feature) n++; }); } } return n; }"""
+             if (v && v instanceof L.Map) { v.eachLayer(l => {
+               if (l.feature && l.options.pane !== 'basemap') n++; }); } } return n; }"""
     )
     expected = Segment.objects.filter(street_office=office).count() + office.communities.count() + 1
     assert drawn == expected

@@ -108,6 +108,18 @@ def journey_server(journey_db_url, tmp_path_factory) -> str:
 
 
 @pytest.fixture(scope="session")
+def journey_sql(journey_server, journey_db_url):
+    """`journey_sql(query, *params)` → rows from the journey server's database (to find a demo
+    steward's username, a case number …), read-only by convention."""
+
+    def run(query: str, *params) -> list[tuple]:
+        with psycopg.connect(journey_db_url.replace("postgis://", "postgresql://")) as conn:
+            return conn.execute(query, params).fetchall()
+
+    return run
+
+
+@pytest.fixture(scope="session")
 def browser():
     from playwright.sync_api import sync_playwright
 

@@ -29,11 +29,14 @@ PHONE = {
 LOCALES = {"zh": "zh-CN", "en": "en-GB"}
 ARTIFACTS = Path(os.environ.get("ALLEY_JOURNEY_ARTIFACTS", "var/artifacts/journeys"))
 
-# Visible text nodes with Chinese characters that are not inside a translate="no" element.
-UNTRANSLATED_JS = r"""() => {
+# Visible text nodes with Chinese characters that are not inside a translate="no" element, under
+# the elements matching `scope` (the whole body by default).
+UNTRANSLATED_JS = r"""(scope) => {
   const han = /[\u3400-\u9fff\uf900-\ufaff]/;
   const out = [];
-  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  const roots = [...document.querySelectorAll(scope || 'body')];
+  for (const root of roots) {
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
   while (walker.nextNode()) {
     const node = walker.currentNode, text = node.textContent.trim();
     if (!text || !han.test(text)) continue;
@@ -43,12 +46,13 @@ UNTRANSLATED_JS = r"""() => {
     if (style.display === 'none' || style.visibility === 'hidden' || !el.getClientRects().length) continue;
     out.push(text.slice(0, 80));
   }
-  for (const el of document.querySelectorAll('[placeholder], [title], [aria-label], input[type=submit], input[type=button]')) {
+  for (const el of root.querySelectorAll('[placeholder], [title], [aria-label], input[type=submit], input[type=button]')) {
     if (el.closest('[translate="no"]')) continue;
     for (const a of ['placeholder', 'title', 'aria-label', 'value']) {
       const v = el.getAttribute(a);
       if (v && han.test(v) && (a !== 'value' || el.matches('input[type=submit], input[type=button]'))) out.push(`${a}=${v.slice(0, 80)}`);
     }
+  }
   }
   return [...new Set(out)];
 }"""
@@ -64,6 +68,7 @@ class Journey:
     lang: str = "zh"
     problems: list[str] = field(default_factory=list)
     shots: int = 0
+    expected: set[str] = field(default_factory=set)  # URLs whose 4xx the journey asked for
 
     def __post_init__(self) -> None:
         self.origin = "{0.scheme}://{0.netloc}".format(urlsplit(self.base_url))
@@ -87,6 +92,9 @@ class Journey:
         page.on("response", self._response)
 
     def _console(self, msg) -> None:
+        url = msg.location.get("url", "")
+        if url in self.expected and "the server responded with a status of 4" in msg.text:
+            return  # the browser's own note on a page the journey meant to get a 403/404 for
         if msg.type == "error":
             self.problems.append(f"console error on {msg.location.get('url', '?')}: {msg.text}")
 
@@ -99,10 +107,19 @@ class Journey:
         prefix = "/en" if self.lang == "en" and not path.startswith(("/api/", "/en/")) else ""
         return f"{self.base_url}{prefix}{path}"
 
-    def goto(self, path: str, **kw):
-        response = self.page.goto(self.url(path), **kw)
+    def goto(self, path: str, expect: int | None = None, scope: str = "body", **kw):
+        """Open ``path`` (in the journey's language) as a person would; with ``expect`` the page is
+        meant to answer that status (a friendly 403/404), and any other status is a problem.
+        ``scope`` (a CSS selector) limits the language check to part of the page, for a journey
+        that passes through a page another journey checks in full."""
+        url = self.url(path)
+        if expect is not None:
+            self.expected.add(url)
+        response = self.page.goto(url, **kw)
         self.page.wait_for_load_state("networkidle")
-        self.check_language()
+        if expect is not None and response is not None and response.status != expect:
+            self.problems.append(f"{url} answered {response.status}, expected {expect}")
+        self.check_language(scope)
         return response
 
     def login(self, username: str, password: str = "alley-demo") -> None:
@@ -114,10 +131,10 @@ class Journey:
         self.page.wait_for_load_state("networkidle")
         self.check_language()
 
-    def check_language(self) -> None:
+    def check_language(self, scope: str = "body") -> None:
         if self.lang != "en" or not self.page.url.startswith(self.base_url):
             return
-        for text in self.page.evaluate(UNTRANSLATED_JS):
+        for text in self.page.evaluate(UNTRANSLATED_JS, scope):
             self.problems.append(f"untranslated on {self.page.url}: {text}")
 
     def shot(self, label: str) -> Path:
