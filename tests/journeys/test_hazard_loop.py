@@ -36,12 +36,6 @@ def _jpeg(colour: tuple[int, int, int]) -> dict:
     return {"name": "photo.jpg", "mimeType": "image/jpeg", "buffer": buf.getvalue()}
 
 
-def _ignore_online_tiles(j) -> None:
-    # TODO(w13a): remove once the system's own base map replaces the OpenStreetMap tile layer of
-    # the pin map; until then these aborted tile requests are expected and nothing else is ignored.
-    j.problems[:] = [p for p in j.problems if "tile.openstreetmap.org" not in p]
-
-
 def _staff_for(db_url: str, report_id: int) -> tuple[str, str]:
     """The grid worker of the report's community and a member of its department (demo logins)."""
     with psycopg.connect(db_url.replace("postgis://", "postgresql://")) as conn:
@@ -169,7 +163,6 @@ def test_resident_reports_without_a_photo_and_follows_it(journey, lang):
     j.goto(f"/hazards/follow/?number={number}&code=wrong")
     assert j.page.locator("#lookup-error").count() == 1
     assert j.page.locator("#follow-status").count() == 0
-    _ignore_online_tiles(j)
     j.check()
 
 
@@ -182,7 +175,6 @@ def test_resident_reports_with_a_photo(journey, lang):
     _follow(j, j.page.locator("#follow-link"), tap=True)
     assert j.page.locator(".photos img").count() == 1
     j.shot("follow page with photo")
-    _ignore_online_tiles(j)
     j.check()
 
 
@@ -290,5 +282,4 @@ def test_supervisor_hazard_map_hot_cells_above_heat_and_readable_kpis(journey, l
     )
     assert not tall, f"KPI cells wrap: {tall}"
     j.shot("hazard map")
-    _ignore_online_tiles(j)
     j.check()

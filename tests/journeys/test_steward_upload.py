@@ -11,7 +11,7 @@ import pytest
 
 from demo import simulate
 
-from .sign_in import drop_online_tile_problems, sign_in
+from .sign_in import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -70,5 +70,4 @@ def test_steward_uploads_sees_the_track_and_reaches_the_pairs_day_and_calendar(
     j.check_language()
     assert "/calendar/" in page.url and page.locator("#calendar").is_visible()
     j.shot("own-calendar")
-    drop_online_tile_problems(j)
     j.check()

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from .sign_in import drop_online_tile_problems, sign_in
+from .sign_in import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -61,5 +61,4 @@ def test_supervisor_walks_from_compliance_to_a_pair_day_and_the_coverage_map(jou
     assert int(page.text_content("#fig-claimed")) > 0
     assert float(page.text_content("#fig-share").rstrip("%")) > 0
     j.shot("coverage-map")
-    drop_online_tile_problems(j)
     j.check()
