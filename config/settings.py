@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "stewards",
     "grids",
     "patrols",
+    "recorder",
     "hazards",
     "credits",
     "demo",

@@ -18,6 +18,7 @@ urlpatterns = [
     path("api/tracks/", include("patrols.api.track_urls")),
     path("api/credits/", include("credits.api.urls")),
     path("api/hazards/", include("hazards.api.urls")),
+    path("api/recordings/", include("recorder.api.urls")),
     path("open311/v2/", include("hazards.open311.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
@@ -33,6 +34,7 @@ urlpatterns += i18n_patterns(
     path("hazards/", include("hazards.urls")),
     path("", include("geo.urls")),
     path("patrols/", include("patrols.urls")),
+    path("patrol/", include("recorder.urls")),
     prefix_default_language=False,
 )
 if settings.DEBUG:

@@ -187,14 +187,14 @@ def _store(results: list[PairDayResult], pairs: dict[int, Pair], params: RulePar
         grid_queries.copy_coverage_rows([row for r in results for row in r.coverage_rows])
 
 
-def evaluate_pair_day(
+def assess_pair(
     pair: Pair,
     day: date,
     *,
     points_loader: PointsLoader | None = None,
     params: RuleParams | None = None,
-) -> PairDayVerdict:
-    """Recompute and store one pair-day (after an upload); returns the stored verdict."""
+) -> PairDayResult:
+    """The rule on one pair-day, computed and not stored (an upload re-check, a live status)."""
     loader = points_loader or _default_loader()
     office = pair.street_office
     params = params or params_for_office(office.id)
@@ -214,7 +214,19 @@ def evaluate_pair_day(
     )
     ids, lines = grid_queries.segments_for_office(office.id, bbox, include=claimed_ids)
     segs = SegmentSet.build(ids, lines, projection, params)
-    result = _assess(pair, day, member_ids, claimed_ids, tracks, segs, projection, params)
+    return _assess(pair, day, member_ids, claimed_ids, tracks, segs, projection, params)
+
+
+def evaluate_pair_day(
+    pair: Pair,
+    day: date,
+    *,
+    points_loader: PointsLoader | None = None,
+    params: RuleParams | None = None,
+) -> PairDayVerdict:
+    """Recompute and store one pair-day (after an upload); returns the stored verdict."""
+    params = params or params_for_office(pair.street_office_id)
+    result = assess_pair(pair, day, points_loader=points_loader, params=params)
     _store([result], {pair.id: pair}, params)
     return PairDayVerdict.objects.get(pair=pair, day=day)
 
