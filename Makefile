@@ -41,6 +41,7 @@ bench: db
 	$(PY) -m bench.track_store
 	$(PY) -m bench.compliance
 	$(PY) -m bench.hotspots
+	$(PY) -m bench.recorder
 
 stop-db:
 	scripts/pg.sh stop

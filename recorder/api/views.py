@@ -62,12 +62,11 @@ def _steward_for(request: Request) -> Steward | Response:
 
 def _recording(request: Request, pk, *, owner: bool) -> Recording | Response:
     """The recording if the caller may use it: its recorder (owner=True) or may see it."""
-    qs = (
-        Recording.objects.filter(uploaded_by=request.user)
-        if owner
-        else visible_recordings(request.user)
-    )
-    rec = qs.filter(pk=pk).first()
+    if owner:  # the hot path of every batch: one indexed lookup, two columns
+        qs = Recording.objects.filter(uploaded_by_id=request.user.id).only("id", "started_at")
+    else:
+        qs = visible_recordings(request.user)
+    rec = qs.filter(pk=pk).order_by().first()
     if rec is None:
         return _error(_("没有这条巡查记录，或您无权使用它。"), 404, "recording_not_found")
     return rec
@@ -139,7 +138,7 @@ class FinishView(APIView):
         if isinstance(rec, Response):
             return rec
         result = compact(rec, close=True)
-        rec.refresh_from_db()
+        rec = Recording.objects.get(pk=rec.pk)
         body = live.status(rec)
         body["verdicts"] = PairDayVerdictSerializer(result.verdicts, many=True).data
         if result.rejected:
