@@ -1,7 +1,7 @@
 """Staged fixes → tracks, through the same cleaning, partitions and store as a file upload.
 
-`compact(recording)` reads the recording's batches not yet compacted in one query (the fixes as
-arrays, plus a CSV of them that PostgreSQL writes and that is kept as the upload's original),
+`compact(recording)` takes the recording's batches not yet compacted in one statement (the fixes
+as arrays; a GeoJSON of them is kept as the upload's original),
 hands them to `patrols.tracks.ingest.ingest_points`, marks those batches compacted, and then runs
 the upload's pair-day re-check (`patrols.evaluation.reevaluate_upload`). `compact_idle` does this
 for recordings that have been silent for a while (a phone that died or forgot "结束巡查").
@@ -9,14 +9,16 @@ for recordings that have been silent for a while (a phone that died or forgot "�
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 import numpy as np
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
+from geo.geojson import feature
 from patrols.evaluation import reevaluate_upload
 from patrols.tracks.errors import TrackRejected
 from patrols.tracks.formats import RawPoints, RefKind, TrackFormat
@@ -25,27 +27,24 @@ from patrols.tracks.store import decode_float8_array, fetch_binary
 from recorder.models import Recording
 from recorder.staging import max_accuracy_m
 
-CSV_HEADER = b"time,lat,lon,accuracy_m\n"
-
-# The batch rows are unnested and sorted by time once in the server (the aggregates keep the
-# sorted input's order); array_send hands the columns back as binary float8 arrays (numpy views
-# them), and string_agg writes the CSV original in C.
-STAGED = """
-WITH f AS (
-  SELECT u.t, u.lon, u.lat, u.acc, b.id
-  FROM recorder_batch b, unnest(b.t, b.lon, b.lat, b.acc) AS u(t, lon, lat, acc)
-  WHERE b.recording_id = %(rec)s AND (%(all)s OR NOT b.compacted)
+# One statement takes the batches not yet compacted (marking them, so a batch that arrives
+# meanwhile waits for the next compaction), unnests and sorts their fixes by time once (the
+# aggregates keep the sorted input's order) and hands the columns back as binary float8 arrays
+# that numpy views.
+TAKE_STAGED = """
+WITH b AS (
+  UPDATE recorder_batch SET compacted = true
+  WHERE recording_id = %(rec)s AND NOT compacted
+  RETURNING seq, t, lon, lat, acc
+), f AS (
+  SELECT u.t, u.lon, u.lat, u.acc
+  FROM b, unnest(b.t, b.lon, b.lat, b.acc) AS u(t, lon, lat, acc)
   ORDER BY u.t, b.seq
 )
 SELECT array_send(coalesce(array_agg(t), '{}'::float8[])),
        array_send(coalesce(array_agg(lon), '{}'::float8[])),
        array_send(coalesce(array_agg(lat), '{}'::float8[])),
-       array_send(coalesce(array_agg(acc), '{}'::float8[])),
-       coalesce(string_agg(
-         to_char(to_timestamp(t) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
-         || ',' || lat::text || ',' || lon::text || ','
-         || CASE WHEN acc = 'NaN' THEN '' ELSE acc::text END, E'\\n'), ''),
-       max(id)
+       array_send(coalesce(array_agg(acc), '{}'::float8[]))
 FROM f
 """
 
@@ -56,20 +55,30 @@ class StagedFixes:
     lon: np.ndarray
     lat: np.ndarray
     acc: np.ndarray
-    csv: bytes = b""
-    max_batch_id: int | None = None
 
     @property
     def size(self) -> int:
         return int(self.t.size)
 
 
-def staged_fixes(recording_id, *, include_compacted: bool = False) -> StagedFixes:
-    """The recording's staged fixes sorted by time (all of them, or only those not compacted)."""
-    [row] = fetch_binary(STAGED, {"rec": recording_id, "all": include_compacted})
-    t, lon, lat, acc = (decode_float8_array(b) for b in row[:4])
-    csv = row[4] if isinstance(row[4], str) else bytes(row[4]).decode()
-    return StagedFixes(t, lon, lat, acc, csv.encode(), row[5])
+def take_staged(recording_id) -> StagedFixes:
+    """The recording's fixes not yet compacted, sorted by time; marks their batches compacted
+    (in the caller's transaction: a failure un-marks them)."""
+    [row] = fetch_binary(TAKE_STAGED, {"rec": recording_id})
+    return StagedFixes(*(decode_float8_array(b) for b in row))
+
+
+def original_geojson(fixes: StagedFixes, name: str) -> bytes:
+    """The fixes as the upload's kept original: one GeoJSON line with per-vertex ISO times and
+    accuracies, which the file path reads back into the same track (numpy and the C JSON
+    encoder write it; no Python per point)."""
+    ms = np.round(fixes.t * 1000).astype("datetime64[ms]")
+    times = np.char.add(np.datetime_as_string(ms, unit="ms"), "Z")
+    acc = np.where(np.isnan(fixes.acc), None, fixes.acc)
+    line = {"type": "LineString", "coordinates": np.column_stack([fixes.lon, fixes.lat]).tolist()}
+    props = {"name": name, "times": times.tolist(), "accuracy_m": acc.tolist()}
+    doc = {"type": "FeatureCollection", "features": [feature(line, props)]}
+    return json.dumps(doc, separators=(",", ":")).encode()
 
 
 @dataclass
@@ -84,41 +93,32 @@ class CompactionResult:
 
 
 def _raw_points(fixes: StagedFixes, keep: np.ndarray) -> RawPoints:
-    lines = np.arange(2, fixes.size + 2, dtype=np.int64)  # line numbers in the CSV original
+    numbers = np.arange(1, fixes.size + 1, dtype=np.int64)  # the point's number in the original
     return RawPoints(
         t=fixes.t[keep],
         lat=fixes.lat[keep],
         lon=fixes.lon[keep],
         seg=np.zeros(int(keep.sum()), dtype=np.int64),
-        ref=lines[keep],
-        ref_kind=RefKind.LINE,
-        format=TrackFormat.CSV,
+        ref=numbers[keep],
+        ref_kind=RefKind.POINT,
+        format=TrackFormat.GEOJSON,
     )
 
 
-def _mark_compacted(recording: Recording, max_batch_id: int) -> None:
-    with connection.cursor() as cur:
-        # Only the batches read: one that arrived meanwhile waits for the next compaction.
-        cur.execute(
-            "UPDATE recorder_batch SET compacted = true "
-            "WHERE recording_id = %s AND NOT compacted AND id <= %s",
-            [recording.pk, max_batch_id],
-        )
-
-
 def _store(recording: Recording, result: CompactionResult) -> object | None:
-    """In the caller's transaction: read, ingest, mark. Returns the new upload (or None)."""
-    fixes = staged_fixes(recording.pk)
+    """In the caller's transaction: take, ingest, note. Returns the new upload (or None)."""
+    fixes = take_staged(recording.pk)
     if fixes.size == 0:
+        recording.save(update_fields=["status", "ended_at"])
         return None
     with np.errstate(invalid="ignore"):
         inaccurate = fixes.acc > max_accuracy_m()
     result.points, result.inaccurate = fixes.size, int(inaccurate.sum())
-    name = f"patrol-{recording.started_at:%Y%m%d-%H%M}-{str(recording.pk)[:8]}.csv"
+    name = f"patrol-{recording.started_at:%Y%m%d-%H%M}-{str(recording.pk)[:8]}.geojson"
     try:
         ingest = ingest_points(
             _raw_points(fixes, ~inaccurate),
-            CSV_HEADER + fixes.csv + b"\n",
+            original_geojson(fixes, name),
             filename=name,
             steward=recording.steward,
             uploaded_by=recording.uploaded_by,
@@ -131,9 +131,10 @@ def _store(recording: Recording, result: CompactionResult) -> object | None:
         result.upload_id, result.duplicate = ingest.upload.pk, ingest.duplicate
         recording.upload = ingest.upload
         recording.compaction_note = ""
-    _mark_compacted(recording, fixes.max_batch_id)
     recording.compacted_at = timezone.now()
-    recording.save(update_fields=["upload", "compaction_note", "compacted_at"])
+    recording.save(
+        update_fields=["status", "ended_at", "upload", "compaction_note", "compacted_at"]
+    )
     return None if result.rejected or result.duplicate else recording.upload
 
 
@@ -155,8 +156,7 @@ def compact(
         result = CompactionResult(rec)
         if close and rec.status != Recording.Status.CLOSED:
             rec.status, rec.ended_at = Recording.Status.CLOSED, timezone.now()
-            rec.save(update_fields=["status", "ended_at"])
-        upload = _store(rec, result)
+        upload = _store(rec, result)  # saves the recording once
     if upload is not None and recheck:
         # The one entry point a file upload uses; the lead may move it to a background job.
         result.verdicts = reevaluate_upload(upload)

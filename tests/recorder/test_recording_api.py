@@ -53,7 +53,7 @@ def test_both_partners_recording_give_a_compliant_pair_day(pair_walk):
     stored = PairDayVerdict.objects.get(pair=pair_walk["pair"], day=DAY)
     assert stored.compliant
     upload = TrackUpload.objects.get(steward=b)
-    assert upload.format == "csv" and upload.device_id and upload.uploaded_by == b.user
+    assert upload.format == "geojson" and upload.device_id and upload.uploaded_by == b.user
 
 
 def test_a_resend_is_stored_once_and_out_of_order_batches_are_put_in_order(pair_walk):
@@ -79,9 +79,9 @@ def test_compaction_stores_what_the_file_path_stores_for_the_same_points(pair_wa
     a, b, track = pair_walk["a"], pair_walk["b"], pair_walk["tracks"]["a"]
     rid = record(client_for(a.user), track)
     upload = Recording.objects.get(pk=rid).upload
-    # The kept original is a CSV the upload path reads back into the same track, bit for bit.
+    # The kept original is a GeoJSON the upload path reads back into the same track.
     original = upload.file.open("rb").read()
-    again = ingest_file(io.BytesIO(original), filename="again.csv", steward=b)
+    again = ingest_file(io.BytesIO(original), filename="again.geojson", steward=b)
     mine = Track.objects.filter(upload=upload).order_by("started_at")
     theirs = Track.objects.filter(upload=again.upload).order_by("started_at")
     assert [t.point_count for t in mine] == [t.point_count for t in theirs]
