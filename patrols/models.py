@@ -51,9 +51,6 @@ class TrackUpload(models.Model):
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    # Set by the patrol recorder: the random id the app generated on the phone (never a phone
-    # number). Two members' tracks from one device are not evidence of two people (patrols.evidence).
-    device_id = models.CharField(_("记录设备标识"), max_length=64, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

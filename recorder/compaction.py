@@ -122,7 +122,7 @@ def _store(recording: Recording, result: CompactionResult) -> object | None:
             filename=name,
             steward=recording.steward,
             uploaded_by=recording.uploaded_by,
-            device_id=recording.device_id,
+            origin={"device_id": recording.device_id, "recording": str(recording.pk)},
         )
     except TrackRejected as exc:
         result.rejected = exc.message

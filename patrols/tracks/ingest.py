@@ -246,12 +246,14 @@ def _clean_and_store(
     *,
     params: CleaningParams | None,
     now: float | None,
+    origin: dict | None = None,
 ) -> IngestResult:
     """The common tail of every ingest: clean, report, then store original and tracks."""
     tracks, report = clean(points, area=_office_area(upload.steward), params=params, now=now)
     upload.cleaning_report = report.as_dict() | {
         "format": upload.format,
         "source_crs": upload.source_crs,
+        **({"origin": origin} if origin else {}),
     }
     return _store(upload, fileobj, tracks, upload.cleaning_report)
 
@@ -263,7 +265,7 @@ def ingest_points(
     filename: str,
     steward: Steward,
     uploaded_by=None,
-    device_id: str = "",
+    origin: dict | None = None,
     params: CleaningParams | None = None,
     now: float | None = None,
 ) -> IngestResult:
@@ -271,6 +273,8 @@ def ingest_points(
 
     `original` is the file kept for audit (its format is `points.format`); its checksum dedupes
     like a file's. Cleaning, partitions, COPY and the all-or-nothing store are the file path's.
+    `origin` (e.g. {"device_id": …, "recording": …}) is kept in the report as "origin":
+    `patrols.evidence` compares devices through it.
     """
     sha256 = hashlib.sha256(original).hexdigest()
     existing = TrackUpload.objects.filter(steward=steward, sha256=sha256).first()
@@ -285,9 +289,10 @@ def ingest_points(
         format=points.format.value,
         source_crs=CRS.WGS84.value,
         uploaded_by=uploaded_by,
-        device_id=device_id,
     )
-    return _clean_and_store(upload, points, io.BytesIO(original), params=params, now=now)
+    return _clean_and_store(
+        upload, points, io.BytesIO(original), params=params, now=now, origin=origin
+    )
 
 
 def _delete_stored(upload: TrackUpload, name: str | None) -> None:

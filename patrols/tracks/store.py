@@ -103,7 +103,7 @@ def track_sources(
             "started_at",
             "ended_at",
             "upload__sha256",
-            "upload__device_id",
+            "upload__cleaning_report__origin__device_id",
             "upload__uploaded_by_id",
             "upload__uploaded_by__username",
             "steward__user_id",

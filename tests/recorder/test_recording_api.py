@@ -53,7 +53,8 @@ def test_both_partners_recording_give_a_compliant_pair_day(pair_walk):
     stored = PairDayVerdict.objects.get(pair=pair_walk["pair"], day=DAY)
     assert stored.compliant
     upload = TrackUpload.objects.get(steward=b)
-    assert upload.format == "geojson" and upload.device_id and upload.uploaded_by == b.user
+    assert upload.format == "geojson" and upload.uploaded_by == b.user
+    assert upload.cleaning_report["origin"]["device_id"]
 
 
 def test_a_resend_is_stored_once_and_out_of_order_batches_are_put_in_order(pair_walk):
