@@ -277,9 +277,8 @@ def ingest_points(
     `patrols.evidence` compares devices through it.
     """
     sha256 = hashlib.sha256(original).hexdigest()
-    existing = TrackUpload.objects.filter(steward=steward, sha256=sha256).first()
-    if existing is not None:
-        return IngestResult(existing, True, existing.cleaning_report)
+    # No look-up first (a recorder never sends the same points twice): the unique constraint
+    # catches a repeat, and _store answers with the stored upload as a duplicate.
     upload = TrackUpload(
         steward=steward,
         street_office_id=steward.street_office_id,
