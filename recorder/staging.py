@@ -205,6 +205,20 @@ RETURNING 1
 """
 
 
+# The hot path's only other query: the recording's start, if this account recorded it.
+RECORDING_START = """
+SELECT extract(epoch FROM started_at) FROM recorder_recording WHERE id = %s AND uploaded_by_id = %s
+"""
+
+
+def recording_start(recording_id: uuid.UUID, user_id: int) -> float | None:
+    """Epoch start of the recording if `user_id` opened it (raw SQL: this runs for every batch)."""
+    with connection.cursor() as cur:
+        cur.execute(RECORDING_START, [recording_id, user_id])
+        row = cur.fetchone()
+    return None if row is None else float(row[0])
+
+
 def store_batch(recording_id: uuid.UUID, seq: int, fixes: Fixes) -> bool:
     """Stage one batch; False when this (recording, seq) was stored before (a resend)."""
     last = int(np.argmax(fixes.t))
