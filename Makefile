@@ -39,6 +39,7 @@ bench: db
 	$(PY) -m bench.compliance --db
 	$(PY) -m bench.hotspots
 	$(PY) -m bench.coverage_tiles
+	$(PY) -m bench.recorder
 
 stop-db:
 	scripts/pg.sh stop

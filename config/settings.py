@@ -125,6 +125,7 @@ INSTALLED_APPS = [
     "stewards",
     "grids",
     "patrols",
+    "recorder",
     "hazards",
     "credits",
     "demo",

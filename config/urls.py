@@ -20,6 +20,7 @@ urlpatterns = [
     path("api/tracks/", include("patrols.api.track_urls")),
     path("api/credits/", include("credits.api.urls")),
     path("api/hazards/", include("hazards.api.urls")),
+    path("api/recordings/", include("recorder.api.urls")),
     path("open311/v2/", include("hazards.open311.urls")),
     path("api/jobs/", include("jobs.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -37,6 +38,7 @@ urlpatterns += i18n_patterns(
     path("hazards/", include("hazards.urls")),
     path("", include("geo.urls")),
     path("patrols/", include("patrols.urls")),
+    path("patrol/", include("recorder.urls")),
     prefix_default_language=False,
 )
 # MEDIA is never served as a whole (raw GPS files are personal data, even with DEBUG): hazard photos

@@ -9,7 +9,7 @@ Points come from `points_loader(steward_ids, start, end)` — by default
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from multiprocessing import get_context
@@ -23,10 +23,12 @@ from geo.local_projection import LocalProjection
 from geo.models import Segment
 from grids.models import Claim
 from patrols import coverage_queries as grid_queries
+from patrols.evidence import Evidence, TrackSource, assess_evidence
 from patrols.models import PairDayVerdict, RuleSettings, SegmentCoverage
 from patrols.pair_day import SegmentSet, assess_on_segments
 from patrols.rule_config import RuleParams
 from patrols.tracks.series import TrackArrays
+from patrols.tracks.store import track_sources
 from stewards.models import Pair, PairMember, Steward, pair_exists_on
 
 PointsLoader = Callable[[Sequence[int], datetime, datetime], dict[int, TrackArrays]]
@@ -101,8 +103,11 @@ def _assess(
     segs: SegmentSet,
     projection: LocalProjection,
     params: RuleParams,
+    sources: Mapping[int, list[TrackSource]] | None = None,
+    names: Mapping[int, str] | None = None,
 ) -> PairDayResult:
-    r = assess_on_segments(day, member_ids, claimed_ids, tracks, segs, projection, params)
+    evidence = _evidence(member_ids, tracks, sources or {}, names, params)
+    r = assess_on_segments(day, member_ids, claimed_ids, tracks, segs, projection, params, evidence)
     m, v, cov, walked, is_claimed = r.measurement, r.verdict, r.coverage, r.walked, r.is_claimed
     covered = np.unique(walked.sample)
     share = cov.share
@@ -128,6 +133,26 @@ def _assess(
             )
         )
     return PairDayResult(pair.id, day, v, m, rows)
+
+
+def _evidence(
+    member_ids: list[int],
+    tracks: Mapping[int, TrackArrays],
+    sources: Mapping[int, list[TrackSource]],
+    names: Mapping[int, str] | None,
+    params: RuleParams,
+) -> Evidence | None:
+    """Proof that two people walked (patrols.evidence); None when there is nothing to say."""
+    ev = assess_evidence(member_ids, tracks, sources, params.gap_tolerance_s)
+    if not ev.uncredited and not ev.proxies:
+        return None
+    if ev.proxies:
+        ev.names = dict(names) if names is not None else _names(member_ids)
+    return ev
+
+
+def _names(steward_ids: Iterable[int]) -> dict[int, str]:
+    return dict(Steward.objects.filter(id__in=list(steward_ids)).values_list("id", "name"))
 
 
 def _verdict_row(pair: Pair, day: date, v, params: RuleParams, now: datetime) -> PairDayVerdict:
@@ -188,14 +213,14 @@ def _store(results: list[PairDayResult], pairs: dict[int, Pair], params: RulePar
         grid_queries.copy_coverage_rows([row for r in results for row in r.coverage_rows])
 
 
-def evaluate_pair_day(
+def assess_pair(
     pair: Pair,
     day: date,
     *,
     points_loader: PointsLoader | None = None,
     params: RuleParams | None = None,
-) -> PairDayVerdict:
-    """Recompute and store one pair-day (after an upload); returns the stored verdict."""
+) -> PairDayResult:
+    """The rule on one pair-day, computed and not stored (an upload re-check, a live status)."""
     loader = points_loader or _default_loader()
     office = pair.street_office
     params = params or params_for_office(office.id)
@@ -204,6 +229,7 @@ def evaluate_pair_day(
     claimed_ids = claimed_segments(day, [pair.id]).get(pair.id, [])
     start, end = _load_window(day, params)
     tracks = loader(member_ids, start, end) if member_ids else {}
+    sources = track_sources(member_ids, start, end) if member_ids else {}
     # Only segments the walk can reach (its bbox + the matching radius) and the claimed ones.
     lons = np.concatenate([np.asarray(tr[1]) for tr in tracks.values()] + [np.zeros(0)])
     lats = np.concatenate([np.asarray(tr[2]) for tr in tracks.values()] + [np.zeros(0)])
@@ -215,7 +241,19 @@ def evaluate_pair_day(
     )
     ids, lines = grid_queries.segments_for_office(office.id, bbox, include=claimed_ids, day=day)
     segs = SegmentSet.build(ids, lines, projection, params)
-    result = _assess(pair, day, member_ids, claimed_ids, tracks, segs, projection, params)
+    return _assess(pair, day, member_ids, claimed_ids, tracks, segs, projection, params, sources)
+
+
+def evaluate_pair_day(
+    pair: Pair,
+    day: date,
+    *,
+    points_loader: PointsLoader | None = None,
+    params: RuleParams | None = None,
+) -> PairDayVerdict:
+    """Recompute and store one pair-day (after an upload); returns the stored verdict."""
+    params = params or params_for_office(pair.street_office_id)
+    result = assess_pair(pair, day, points_loader=points_loader, params=params)
     _store([result], {pair.id: pair}, params)
     return PairDayVerdict.objects.get(pair=pair, day=day)
 
@@ -259,6 +297,8 @@ def _assess_chunk(pair_ids: list[int]) -> list[PairDayResult]:
             st["segs"],
             st["projection"],
             st["params"],
+            st["sources"],
+            st["names"],
         )
         r.measurement = None  # per-second series: not needed once the rows are built
         out.append(r)
@@ -307,7 +347,10 @@ def evaluate_street_office(
         stewards = sorted({s for ms in members.values() for s in ms})
         start, end = _load_window(day, params)
         tracks = loader(stewards, start, end) if stewards else {}
+        sources = track_sources(stewards, start, end) if stewards else {}
         _FORK_STATE.update(
+            sources=sources,
+            names=_names(stewards) if sources else {},
             pairs=pairs,
             day=day,
             members=members,

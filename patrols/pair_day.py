@@ -10,6 +10,7 @@ import numpy as np
 import shapely
 
 from geo.local_projection import LocalProjection
+from patrols.evidence import Evidence, proxy_notes, uncredited_reason
 from patrols.rule import Verdict, verdict
 from patrols.rule_config import DEFAULT_PARAMS, RuleParams
 from patrols.together import PairDayMeasurement, measure_pair_day
@@ -105,6 +106,7 @@ def assess_on_segments(
     segs: SegmentSet,
     projection: LocalProjection,
     params: RuleParams,
+    evidence: Evidence | None = None,
 ) -> OnSegments:
     """One pair-day against a prepared segment set (a district run, or an upload re-check with
     the segments near the walk): verdict on the claimed ones, coverage of every one walked."""
@@ -113,7 +115,13 @@ def assess_on_segments(
     claimed_idx = np.array([segs.index[s] for s in claimed_ids if s in segs.index], dtype=np.int64)
     claimed_geoms = segs.projected[claimed_idx] if len(claimed_idx) else np.empty(0, dtype=object)
     m = measure_pair_day(
-        tracks, claimed_geoms, day, params, projection=projection, claimed_projected=claimed_geoms
+        tracks,
+        claimed_geoms,
+        day,
+        params,
+        projection=projection,
+        claimed_projected=claimed_geoms,
+        uncredited=evidence.uncredited if evidence else None,
     )
     t, x, y, vx, vy = walking_points(m)
     walked = match_walking_points(segs.samples, t, x, y, vx, vy, params)
@@ -121,4 +129,14 @@ def assess_on_segments(
     is_claimed = np.zeros(len(segs.ids), dtype=bool)
     is_claimed[claimed_idx] = True
     m.walked_length_m = float(cov.walked_m[is_claimed].sum())
-    return OnSegments(m, verdict(m, params), cov, walked, is_claimed)
+    judged = (
+        verdict(
+            m,
+            params,
+            uncredited_reason=uncredited_reason(evidence, m.seconds_not_credited / 60.0),
+            notes=proxy_notes(evidence),
+        )
+        if evidence
+        else verdict(m, params)
+    )
+    return OnSegments(m, judged, cov, walked, is_claimed)

@@ -22,6 +22,7 @@ class Failure:
     INSIDE = "outside_area"
     WALKING = "not_walking"
     SLOT = "slot_missed"
+    NOT_INDEPENDENT = "evidence_not_independent"  # patrols.evidence
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,8 @@ class Verdict:
     walked_share: float
     failed: list[FailedCondition] = field(default_factory=list)
     numbers: dict = field(default_factory=dict)
+    # Said with the verdict but not a failed condition (e.g. "uploaded by the supervisor").
+    notes: list[str] = field(default_factory=list)
 
     @property
     def failed_codes(self) -> list[str]:
@@ -47,7 +50,7 @@ class Verdict:
 
     @property
     def reasons(self) -> list[str]:
-        return [f.reason for f in self.failed]
+        return [f.reason for f in self.failed] + self.notes
 
     def as_dict(self) -> dict:
         return {
@@ -153,10 +156,25 @@ def _slot_failures(m: PairDayMeasurement, params: RuleParams) -> list[FailedCond
     return failed
 
 
-def verdict(m: PairDayMeasurement, params: RuleParams) -> Verdict:
-    """Compliant when the group patrolled together, inside its area, walking, ≥ min_minutes."""
+def verdict(
+    m: PairDayMeasurement,
+    params: RuleParams,
+    *,
+    uncredited_reason: str | None = None,
+    notes: list[str] | None = None,
+) -> Verdict:
+    """Compliant when the group patrolled together, inside its area, walking, ≥ min_minutes.
+
+    `uncredited_reason` says why some seconds together were not credited (patrols.evidence):
+    a failed condition when the day fails, a note when it passes anyway.
+    """
     funnel = _funnel_failure(m, params)
     failed = ([funnel] if funnel is not None else []) + _slot_failures(m, params)
+    notes = list(notes or [])
+    if uncredited_reason and failed:
+        failed.insert(0, FailedCondition(Failure.NOT_INDEPENDENT, uncredited_reason))
+    elif uncredited_reason:
+        notes.insert(0, uncredited_reason)
     return Verdict(
         compliant=not failed,
         # Rounded down, as in the reasons: a stored 119.997 must not display as 120.0.
@@ -167,4 +185,5 @@ def verdict(m: PairDayMeasurement, params: RuleParams) -> Verdict:
         walked_share=round(m.walked_share, 4),
         failed=failed,
         numbers=m.numbers(),
+        notes=notes,
     )

@@ -25,6 +25,7 @@ from patrols.rule_config import DEFAULT_PARAMS, RuleParams
 from patrols.tracks.series import (
     TrackArrays,
     forgive_short_stops,
+    in_intervals,
     resample,
     runs,
     sorted_finite,
@@ -61,6 +62,8 @@ class PairDayMeasurement:
     seconds_together_walking: int = 0
     seconds_together_inside: int = 0
     seconds_qualifying: int = 0
+    # Close but not evidence of two people (patrols.evidence): left out of seconds_together.
+    seconds_not_credited: int = 0
     longest_together_s: int = 0
     longest_together_start: float | None = None
     longest_qualifying_s: int = 0
@@ -94,7 +97,10 @@ class PairDayMeasurement:
         def m(s: int) -> float:
             return (int(s) // 6) / 10
 
-        return {
+        extra = {}
+        if self.seconds_not_credited:  # only then: other verdicts keep their numbers exactly
+            extra["minutes_not_credited"] = m(self.seconds_not_credited)
+        return extra | {
             "members_expected": self.group_size,
             "members_with_data": self.members_with_data,
             "member_ids": list(self.member_ids),
@@ -266,11 +272,20 @@ class _GroupMasks:
     together_walking: np.ndarray
     together_inside: np.ndarray
     qualifying: np.ndarray
+    not_credited: np.ndarray
 
 
-def _group_masks(series: list[MemberSeries], n: int, params: RuleParams) -> _GroupMasks:
+def _group_masks(
+    series: list[MemberSeries],
+    grid: np.ndarray,
+    params: RuleParams,
+    uncredited: Mapping[tuple[int, int], np.ndarray] | None = None,
+) -> _GroupMasks:
     """A second counts when any `group_size` of the members with data are pairwise within
-    `together_m` (for one-person groups: has data), OR-ed over every such combination."""
+    `together_m` (for one-person groups: has data), OR-ed over every such combination.
+    Two members are never "close" inside their `uncredited` intervals (patrols.evidence)."""
+    n = len(grid)
+    not_credited = np.zeros(n, dtype=bool)
     together = np.zeros(n, dtype=bool)
     qualifying = np.zeros(n, dtype=bool)
     together_walking = np.zeros(n, dtype=bool)
@@ -284,6 +299,11 @@ def _group_masks(series: list[MemberSeries], n: int, params: RuleParams) -> _Gro
             with np.errstate(invalid="ignore"):
                 d = np.hypot(a.x - b.x, a.y - b.y)
             close[i, j] = a.valid & b.valid & (d <= params.together_m)
+            key = (min(a.steward_id, b.steward_id), max(a.steward_id, b.steward_id))
+            if uncredited and key in uncredited:
+                excluded = in_intervals(grid, uncredited[key])
+                not_credited |= close[i, j] & excluded
+                close[i, j] &= ~excluded
         for combo in itertools.combinations(range(len(present)), k):
             if k == 1:
                 tog = present[combo[0]].valid.copy()
@@ -295,7 +315,7 @@ def _group_masks(series: list[MemberSeries], n: int, params: RuleParams) -> _Gro
             together_walking |= tog & walk_all
             together_inside |= tog & inside_all
             qualifying |= tog & inside_all & walk_all
-    return _GroupMasks(together, together_walking, together_inside, qualifying)
+    return _GroupMasks(together, together_walking, together_inside, qualifying, not_credited)
 
 
 def _slot_seconds(
@@ -329,6 +349,7 @@ def _record(
     m.seconds_with_data = [int(s.valid.sum()) * step for s in series]
     m.seconds_inside_walking = [int((s.inside & s.walking).sum()) * step for s in series]
     m.seconds_together = int(together.sum()) * step
+    m.seconds_not_credited = int((masks.not_credited & ~together).sum()) * step
     m.seconds_together_walking = int(masks.together_walking.sum()) * step
     m.seconds_together_inside = int(masks.together_inside.sum()) * step
     m.seconds_qualifying = int(qualifying.sum()) * step
@@ -351,6 +372,7 @@ def measure_pair_day(
     *,
     projection: LocalProjection | None = None,
     claimed_projected: np.ndarray | None = None,
+    uncredited: Mapping[tuple[int, int], np.ndarray] | None = None,
 ) -> PairDayMeasurement:
     """Measure one pair (members' tracks keyed by steward id) on one local day.
 
@@ -390,5 +412,5 @@ def measure_pair_day(
         _member_series(sid, track, projection, day_grid, area, params)
         for sid, track in zip(member_ids, near_day, strict=True)
     ]
-    masks = _group_masks(series, len(day_grid.grid), params)
+    masks = _group_masks(series, day_grid.grid, params, uncredited)
     return _record(m, day_grid.grid, series, masks, day, params)

@@ -8,6 +8,7 @@ rolls the transaction back and deletes the stored original, so nothing is left b
 from __future__ import annotations
 
 import hashlib
+import io
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,12 +28,12 @@ from geo.coords import CRS, to_wgs84
 from patrols.models import TrackUpload
 from patrols.tracks.cleaning import CleaningParams, CleanTrack, clean
 from patrols.tracks.errors import TrackRejected
-from patrols.tracks.formats import TrackFormat, detect_format, read_points
+from patrols.tracks.formats import RawPoints, TrackFormat, detect_format, read_points
 from patrols.tracks.partitions import ensure_partitions
 from patrols.tracks.queries import COPY_TRACKS
 from stewards.models import Steward
 
-__all__ = ["IngestResult", "TrackRejected", "ingest_file", "max_upload_bytes"]
+__all__ = ["IngestResult", "TrackRejected", "ingest_file", "ingest_points", "max_upload_bytes"]
 
 _READ_BLOCK = 1 << 20
 
@@ -236,9 +237,6 @@ def ingest_file(
     points = read_points(fileobj, track_format, columns=columns, naive_tz=naive_tz)
     if source_crs is not CRS.WGS84 and points.size:
         points.lon, points.lat = to_wgs84(points.lon, points.lat, source_crs)
-    tracks, report = clean(points, area=_office_area(steward), params=params, now=now)
-    report_dict = report.as_dict() | {"format": track_format.value, "source_crs": source_crs.value}
-
     upload = TrackUpload(
         steward=steward,
         street_office_id=steward.street_office_id,
@@ -247,10 +245,72 @@ def ingest_file(
         size_bytes=size,
         format=track_format.value,
         source_crs=source_crs.value,
-        cleaning_report=report_dict,
         uploaded_by=uploaded_by,
     )
-    return _store(upload, fileobj, tracks, report_dict, enqueue)
+    return _clean_and_store(upload, points, fileobj, params=params, now=now, enqueue=enqueue)
+
+
+def _clean_and_store(
+    upload: TrackUpload,
+    points: RawPoints,
+    fileobj: IO[bytes],
+    *,
+    params: CleaningParams | None,
+    now: float | None,
+    origin: dict | None = None,
+    enqueue: Callable[[TrackUpload], int] | None = None,
+) -> IngestResult:
+    """The common tail of every ingest: clean, report, then store original and tracks."""
+    tracks, report = clean(points, area=_office_area(upload.steward), params=params, now=now)
+    upload.cleaning_report = report.as_dict() | {
+        "format": upload.format,
+        "source_crs": upload.source_crs,
+        **({"origin": origin} if origin else {}),
+    }
+    return _store(upload, fileobj, tracks, upload.cleaning_report, enqueue)
+
+
+def ingest_points(
+    points: RawPoints,
+    original: bytes,
+    *,
+    filename: str,
+    steward: Steward,
+    uploaded_by=None,
+    origin: dict | None = None,
+    params: CleaningParams | None = None,
+    now: float | None = None,
+    enqueue: Callable[[TrackUpload], int] | None = None,
+) -> IngestResult:
+    """Store points already in memory (the patrol recorder's fixes) exactly as an upload would.
+
+    `original` is the file kept for audit (its format is `points.format`); its checksum dedupes
+    like a file's. Cleaning, partitions, COPY and the all-or-nothing store are the file path's.
+    `origin` (e.g. {"device_id": …, "recording": …}) is kept in the report as "origin":
+    `patrols.evidence` compares devices through it.
+    """
+    sha256 = hashlib.sha256(original).hexdigest()
+    # No look-up first (a recorder never sends the same points twice): the unique constraint
+    # catches a repeat, and _store answers with the stored upload as a duplicate.
+    upload = TrackUpload(
+        steward=steward,
+        street_office_id=steward.street_office_id,
+        sha256=sha256,
+        original_filename=filename[:255],
+        size_bytes=len(original),
+        format=points.format.value,
+        source_crs=CRS.WGS84.value,
+        uploaded_by=uploaded_by,
+    )
+    return _clean_and_store(
+        upload,
+        points,
+        io.BytesIO(original),
+        params=params,
+        now=now,
+        origin=origin,
+        enqueue=enqueue,
+    )
 
 
 def _delete_stored(upload: TrackUpload, name: str | None) -> None:

@@ -107,3 +107,26 @@ def forgive_short_stops(walk: np.ndarray, slow: np.ndarray, max_len: int) -> np.
     np.add.at(delta, starts[ok], 1)
     np.add.at(delta, ends[ok], -1)
     return walk | (np.cumsum(delta)[:n] > 0)
+
+
+def merge_intervals(iv: np.ndarray) -> np.ndarray:
+    """Sorted, non-overlapping union of (k × 2) intervals."""
+    if len(iv) == 0:
+        return np.zeros((0, 2))
+    iv = iv[np.argsort(iv[:, 0], kind="stable")]
+    ends = np.maximum.accumulate(iv[:, 1])
+    new = np.concatenate([[True], iv[1:, 0] > ends[:-1]])
+    starts = iv[new, 0]
+    last = np.concatenate([np.flatnonzero(new)[1:] - 1, [len(iv) - 1]])
+    return np.column_stack([starts, ends[last]])
+
+
+def in_intervals(t: np.ndarray, iv: np.ndarray) -> np.ndarray:
+    """True where t lies in one of the merged intervals (closed)."""
+    if len(iv) == 0:
+        return np.zeros(len(t), dtype=bool)
+    i = np.searchsorted(iv[:, 0], t, side="right") - 1
+    ok = i >= 0
+    out = np.zeros(len(t), dtype=bool)
+    out[ok] = t[ok] <= iv[i[ok], 1]
+    return out

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import datetime
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -11,6 +11,8 @@ import psycopg
 from django.conf import settings
 from django.db import connection
 
+from patrols.evidence import TrackSource
+from patrols.models import Track
 from patrols.tracks.queries import LOAD_POINTS
 
 # PostgreSQL binary array header for a 1-D array: ndim, has_nulls, elem oid, length, lower bound.
@@ -83,3 +85,35 @@ def load_points(steward_ids: Iterable[int], start: datetime, end: datetime) -> d
         order = np.argsort(t, kind="stable")
         result[sid] = (t[order], xy[order, 0].copy(), xy[order, 1].copy())
     return result
+
+
+def track_sources(
+    steward_ids: Sequence[int], start: datetime, end: datetime
+) -> dict[int, list[TrackSource]]:
+    """The stored tracks of these stewards overlapping [start, end), with their upload's origin."""
+    rows = (
+        Track.objects.filter(
+            steward_id__in=list(steward_ids),
+            started_at__lt=end,
+            ended_at__gte=start,
+            started_at__gte=start - timedelta(days=1),  # prunes old monthly partitions
+        )
+        .values_list(
+            "steward_id",
+            "started_at",
+            "ended_at",
+            "upload__sha256",
+            "upload__cleaning_report__origin__device_id",
+            "upload__uploaded_by_id",
+            "upload__uploaded_by__username",
+            "steward__user_id",
+        )
+        .order_by("steward_id", "started_at")
+    )
+    out: dict[int, list[TrackSource]] = {}
+    for sid, a, b, sha, device, by_id, by_name, user_id in rows:
+        proxy = by_name if by_id is not None and by_id != user_id else ""
+        out.setdefault(sid, []).append(
+            TrackSource(sid, a.timestamp(), b.timestamp(), sha, device or "", proxy or "")
+        )
+    return out

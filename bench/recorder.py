@@ -1,0 +1,328 @@
+"""Many phones recording at once: the batch endpoint against the raw insert floor, and compaction
+of a recording against the file ingest of the same points.
+
+    python -m bench.recorder [--clients 16] [--seconds 10] [--fixes 3600]
+
+Lanshan's 4,558 stewards all patrolling in the same two hours with a batch every 30 s is ~150
+batches/s; the target is ≥ 300 batches/s of 30 fixes with p95 ≤ 100 ms, and compaction no slower
+than ingesting the same points from a GPX file. Uses DATABASE_URL (migrated). The endpoint is
+served by gunicorn (2 workers × 8 threads, one per core here) when installed, else by Django's
+threaded development server; the clients are threads in this process with keep-alive
+connections, so they share the machine's cores with the server — as the floor's clients do.
+The floor: the same rows INSERTed (the endpoint's own statement) over as many connections.
+Everything the run creates (office, stewards, recordings, uploads) is removed at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import io
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import django
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+django.setup()
+
+import numpy as np  # noqa: E402
+import psycopg  # noqa: E402
+from django.conf import settings  # noqa: E402
+from django.contrib.auth.models import User  # noqa: E402
+from django.db import connection  # noqa: E402
+from rest_framework.authtoken.models import Token  # noqa: E402
+
+from bench.ingest import setup_steward, street_grid  # noqa: E402
+from demo.simulate import gpx_bytes, simulate_pair_day  # noqa: E402
+from patrols.evaluation import reevaluate_upload  # noqa: E402
+from patrols.tracks.ingest import ingest_file  # noqa: E402
+from recorder.compaction import compact  # noqa: E402
+from recorder.models import Recording  # noqa: E402
+from recorder.staging import STORE_BATCH, Fixes, open_recording, store_batch  # noqa: E402
+from stewards.models import Steward  # noqa: E402
+
+BATCH = 30
+T0 = datetime(2024, 5, 14, 1, 0, tzinfo=UTC).timestamp()
+
+
+def batch_body(seq: int, rng: np.random.Generator) -> dict:
+    t = T0 + seq * BATCH + np.arange(BATCH, dtype=float)
+    lon = 116.31 + rng.normal(0, 1e-4, BATCH).cumsum()
+    lat = 40.0 + rng.normal(0, 1e-4, BATCH).cumsum()
+    return {
+        "seq": seq,
+        "fixes": [
+            {"t": a, "lon": b, "lat": c, "acc": 8.0}
+            for a, b, c in zip(t.tolist(), lon.tolist(), lat.tolist(), strict=True)
+        ],
+    }
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(port: int) -> subprocess.Popen:
+    env = dict(os.environ, DJANGO_DEBUG="0", DJANGO_SECRET_KEY="bench-" + uuid.uuid4().hex)
+    env.setdefault("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost")
+    # Persistent database connections, as a production server runs (a new PostGIS connection per
+    # request would cost more than the batch itself).
+    env.setdefault("ALLEY_CONN_MAX_AGE", "600")
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    if gunicorn.exists():
+        cmd = [
+            str(gunicorn),
+            "config.wsgi",
+            "-b",
+            f"127.0.0.1:{port}",
+            "-w",
+            "2",
+            "--threads",
+            "8",
+            "--keep-alive",
+            "60",
+            "--log-level",
+            "warning",
+        ]
+    else:
+        cmd = [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return proc
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    raise SystemExit("the server did not start: " + proc.stderr.read().decode()[-2000:])
+
+
+def run_clients(n: int, seconds: float, work) -> tuple[int, list[float]]:
+    """n threads calling work(i, seq) until `seconds` pass; (calls, latencies in s)."""
+    lat: list[list[float]] = [[] for _ in range(n)]
+    stop = time.perf_counter() + seconds
+
+    def loop(i: int) -> None:
+        seq = 0
+        while time.perf_counter() < stop:
+            t = time.perf_counter()
+            work(i, seq)
+            lat[i].append(time.perf_counter() - t)
+            seq += 1
+
+    threads = [threading.Thread(target=loop, args=(i,)) for i in range(n)]
+    start = time.perf_counter()
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    elapsed = time.perf_counter() - start
+    flat = [x for part in lat for x in part]
+    return len(flat), flat, elapsed
+
+
+def endpoint(port: int, tokens: list[str], rids: list[str], n: int, seconds: float):
+    bodies = [json.dumps(batch_body(s, np.random.default_rng(s))).encode() for s in range(64)]
+    conns = [http.client.HTTPConnection("127.0.0.1", port, timeout=30) for _ in range(n)]
+    errors = []
+    # Warm-up (not timed): every worker has imported Django and opened its connection.
+    for i in range(n):
+        for k in range(3):
+            seq = 900_000 + 10 * i + k
+            body = bodies[0].replace(b'"seq": 0', b'"seq": %d' % seq, 1)
+            conns[i].request(
+                "POST",
+                f"/api/recordings/{rids[i]}/batches/",
+                body=body,
+                headers={"Authorization": f"Token {tokens[i]}", "Content-Type": "application/json"},
+            )
+            conns[i].getresponse().read()
+
+    def work(i: int, seq: int) -> None:
+        body = bodies[seq % 64].replace(b'"seq": %d' % (seq % 64), b'"seq": %d' % seq, 1)
+        conns[i].request(
+            "POST",
+            f"/api/recordings/{rids[i]}/batches/",
+            body=body,
+            headers={"Authorization": f"Token {tokens[i]}", "Content-Type": "application/json"},
+        )
+        r = conns[i].getresponse()
+        r.read()
+        if r.status != 201:
+            errors.append(r.status)
+
+    calls, lat, elapsed = run_clients(n, seconds, work)
+    for c in conns:
+        c.close()
+    if errors:
+        print(f"  endpoint errors: {len(errors)} (first status {errors[0]})")
+    return calls, lat, elapsed
+
+
+def floor(rids: list[str], n: int, seconds: float):
+    """The same statement over n direct connections: what the database alone sustains."""
+    dsn = connection.get_connection_params()
+    conns = [
+        psycopg.connect(**{k: v for k, v in dsn.items() if k != "cursor_factory"}, autocommit=True)
+        for _ in range(n)
+    ]
+    payloads = [batch_body(s, np.random.default_rng(s)) for s in range(64)]
+
+    def work(i: int, seq: int) -> None:
+        fx = payloads[seq % 64]["fixes"]
+        t = [f["t"] for f in fx]
+        conns[i].execute(
+            STORE_BATCH,
+            {
+                "rec": rids[i],
+                "seq": seq,
+                "t": t,
+                "lon": [f["lon"] for f in fx],
+                "lat": [f["lat"] for f in fx],
+                "acc": [f["acc"] for f in fx],
+                "lt": datetime.fromtimestamp(t[-1], UTC),
+                "llon": fx[-1]["lon"],
+                "llat": fx[-1]["lat"],
+                "lacc": fx[-1]["acc"],
+            },
+        )
+
+    out = run_clients(n, seconds, work)
+    for c in conns:
+        c.close()
+    return out
+
+
+def p95_ms(lat: list[float]) -> float:
+    return float(np.percentile(lat, 95) * 1000) if lat else float("nan")
+
+
+def stewards_with_tokens(office_steward: Steward, n: int) -> list[tuple[Steward, User, str]]:
+    out = []
+    tag = uuid.uuid4().hex[:8]
+    for i in range(n):
+        user = User.objects.create_user(f"bench-rec-{tag}-{i}")
+        steward = Steward.objects.create(
+            street_office=office_steward.street_office,
+            community=office_steward.community,
+            name=f"bench-{i}",
+            user=user,
+        )
+        out.append((steward, user, Token.objects.create(user=user).key))
+    return out
+
+
+def recording_for(steward: Steward, user: User | None, t0: float = T0) -> Recording:
+    rec, _ = open_recording(
+        steward, user, recording_id=None, device_id="benchdevice" + "x" * 8, started_at=t0
+    )
+    return rec
+
+
+def compaction_vs_file(
+    base: Steward, fixes: int, repeats: int = 3
+) -> tuple[float, float, float, int]:
+    """Median seconds: compact() of a staged recording, ingest_file() of a GPX of the same
+    points, and the pair-day re-check both paths run afterwards (timed apart)."""
+    track = simulate_pair_day(street_grid(), date(2024, 5, 14), seed=3)["a"]
+    t, lon, lat = (np.asarray(a)[:fixes] for a in track)
+    t = np.round(t * 1000) / 1000
+    gpx = gpx_bytes((t, lon, lat))
+    comp, files, checks = [], [], []
+    for _k in range(repeats):
+        a, b = stewards_with_tokens(base, 2)
+        rec = recording_for(a[0], a[1], float(t[0]))
+        for seq, i in enumerate(range(0, t.size, BATCH)):
+            sl = slice(i, i + BATCH)
+            store_batch(rec.pk, seq, Fixes(t[sl], lon[sl], lat[sl], np.full(t[sl].size, 8.0)))
+        start = time.perf_counter()
+        compact(rec, close=True, recheck=False)
+        comp.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        reevaluate_upload(Recording.objects.get(pk=rec.pk).upload)
+        checks.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        ingest_file(io.BytesIO(gpx), filename="same.gpx", steward=b[0])
+        files.append(time.perf_counter() - start)
+    return float(np.median(comp)), float(np.median(files)), float(np.median(checks)), int(t.size)
+
+
+def teardown(base: Steward) -> None:
+    office = base.street_office
+    stewards = Steward.objects.filter(street_office=office)
+    for s in stewards:
+        for up in s.track_uploads.all():
+            up.file.delete(save=False)
+    Recording.objects.filter(street_office=office).delete()
+    users = list(stewards.exclude(user=None).values_list("user_id", flat=True))
+    stewards.delete()
+    User.objects.filter(id__in=users).delete()
+    office.delete()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--clients", type=int, default=16)
+    ap.add_argument("--seconds", type=float, default=10.0)
+    ap.add_argument("--fixes", type=int, default=3600, help="points of the compacted recording")
+    args = ap.parse_args()
+    media = tempfile.mkdtemp(prefix="alley-bench-rec-")
+    settings.MEDIA_ROOT = media
+    base = setup_steward()
+    port = free_port()
+    server = None
+    try:
+        people = stewards_with_tokens(base, args.clients)
+        web = [str(recording_for(s, u).pk) for s, u, _ in people]
+        raw = [str(recording_for(s, u).pk) for s, u, _ in people]
+        server = start_server(port)
+        n = args.clients
+        print(
+            f"recorder batches: {n} concurrent clients, {BATCH} fixes a batch, {args.seconds:g} s each"
+        )
+        calls, lat, el = endpoint(port, [k for *_, k in people], web, n, args.seconds)
+        f_calls, f_lat, f_el = floor(raw, n, args.seconds)
+        rate, f_rate = calls / el, f_calls / f_el
+        print(f"  endpoint  {rate:8.1f} batches/s  p95 {p95_ms(lat):6.1f} ms  ({calls} batches)")
+        print(
+            f"  floor     {f_rate:8.1f} batches/s  p95 {p95_ms(f_lat):6.1f} ms  (INSERT … ON CONFLICT, {n} connections)"
+        )
+        print(
+            f"  ratio endpoint/floor: {rate / f_rate:.2f} of the rate; "
+            f"targets ≥ 300 batches/s ({'met' if rate >= 300 else 'NOT met'}), "
+            f"p95 ≤ 100 ms ({'met' if p95_ms(lat) <= 100 else 'NOT met'})"
+        )
+        comp, files, check, pts = compaction_vs_file(base, args.fixes)
+        print(f"compaction of a recording ({pts} fixes) vs file ingest of the same points (GPX):")
+        print(
+            f"  compaction {comp * 1000:7.1f} ms   file ingest {files * 1000:7.1f} ms   "
+            f"ratio {comp / files:.2f} (target ≤ 1: {'met' if comp <= files else 'NOT met'})"
+        )
+        print(f"  then the pair-day re-check both paths run: {check * 1000:.1f} ms")
+    finally:
+        if server is not None:
+            server.terminate()
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+        teardown(base)
+        shutil.rmtree(media, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
