@@ -307,3 +307,12 @@ SPECTACULAR_SETTINGS.update(
 # off by default, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png or 天地图 with its key.
 ALLEY_ONLINE_TILES_URL = os.environ.get("ALLEY_ONLINE_TILES_URL", "")
 ALLEY_ONLINE_TILES_ATTRIBUTION = os.environ.get("ALLEY_ONLINE_TILES_ATTRIBUTION", "")
+# One cache for every web process and machine, in the database the system already has: rate limits
+# (DRF throttles on anonymous writes) count per client across all gunicorn workers, not per process.
+# The table is made by the migration geo 0004.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "alley_cache",
+    }
+}

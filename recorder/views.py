@@ -23,6 +23,7 @@ SHELL_STATIC = [
     "alley/site.css",
     "leaflet/leaflet.css",
     "leaflet/leaflet.js",
+    "alley/basemap.js",
     "recorder/patrol.js",
     "recorder/icon-192.png",
     "recorder/icon-512.png",

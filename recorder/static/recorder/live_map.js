@@ -3,6 +3,7 @@
   "use strict";
   var box = document.querySelector(".live");
   var map = L.map("live-map", { zoomControl: true }).setView([40.0, 116.33], 15);
+  if (window.AlleyBasemap) window.AlleyBasemap.add(map);
   var layer = L.layerGroup().addTo(map);
   var fitted = false;
   function refresh() {

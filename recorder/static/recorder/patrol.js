@@ -286,8 +286,9 @@
     tick();
   }
 
-  // ---- map: claimed alleys and the walked line on a plain background (no tiles)
+  // ---- map: claimed alleys and the walked line over the system's own base map (street names)
   var map = L.map("patrol-map", { attributionControl: false, zoomControl: true }).setView([40.0, 116.33], 15);
+  if (window.AlleyBasemap) window.AlleyBasemap.add(map);
   var claimLayer = L.geoJSON(null, { style: { color: "#888", weight: 6, opacity: 0.8 } }).addTo(map);
   var walkedLine = L.polyline([], { color: "#1565c0", weight: 4 }).addTo(map);
   var partnerMarker = null;
