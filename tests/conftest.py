@@ -15,10 +15,13 @@ SHARED_DATA: Path = settings.SHARED_DATA_DIR
 
 
 @pytest.fixture(autouse=True)
-def _empty_cache():
-    """Rate-limit counters (anonymous writes) live in the cache: each test starts with none."""
+def _empty_cache(settings):
+    """Rate-limit counters (anonymous writes) live in the cache: each test starts with none, in a
+    memory cache of its own (tests without database access may not touch the database cache; the
+    shared database cache itself is tested in tests/ops/test_shared_cache.py)."""
     from django.core.cache import cache
 
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     cache.clear()
     yield
 
