@@ -331,7 +331,8 @@ def hotspot_payload(request, office: StreetOffice) -> tuple[dict, int]:
         OpenApiParameter("cell_m", float),
         OpenApiParameter("alpha", float),
     ],
-    responses=OpenApiTypes.OBJECT,
+    # 422: too few reports in the office and period for the statistic to mean anything.
+    responses={200: OpenApiTypes.OBJECT, 422: OpenApiTypes.OBJECT},
 )
 @api_view(["GET"])
 def hotspot_view(request: Request) -> Response:
