@@ -43,7 +43,7 @@ def test_anonymous_people_can_report_and_log_in(client):
     from django.contrib.auth.models import AnonymousUser
 
     load_demo_district()
-    assert _keys(AnonymousUser()) == ["district-map", "report"]
+    assert _keys(AnonymousUser()) == ["district-map", "report", "follow"]
     html = client.get("/").content.decode()
     assert 'data-nav="login"' in html and 'data-nav="admin"' not in html
     # The home page links planning pages only for their planners; the public board for everyone.

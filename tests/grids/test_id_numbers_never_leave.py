@@ -114,7 +114,7 @@ def test_a_database_dump_does_not_reveal_id_numbers(world):
         dump = []
         for table in tables:
             cur.execute(
-                f'SELECT row_to_json(t)::text FROM "{table}" t'
+                f'SELECT row_to_json(dumped_row)::text FROM "{table}" dumped_row'
             )  # table names from the catalogue
             dump.extend(r for (r,) in cur.fetchall())
     text = "\n".join(dump)

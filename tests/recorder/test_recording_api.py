@@ -118,7 +118,10 @@ def test_bad_batches_are_refused_with_a_reason_and_store_nothing(pair_walk, body
                 fix["t"] += t0
     r = send(c, rid, body)
     assert r.status_code == 400, r.json()
-    assert r.json()["code"] == code and r.json()["detail"]
+    if code == "bad_body":  # refused by the API-wide JSON parser before the view: no code
+        assert "对象" in r.json()["detail"]
+    else:
+        assert r.json()["code"] == code and r.json()["detail"]
     assert not RecordingBatch.objects.filter(recording_id=rid).exists()
 
 

@@ -14,9 +14,10 @@ from rest_framework.test import APIClient
 
 from demo.simulate import gpx_bytes, simulate_pair_day
 from geo.models import Membership
-from patrols.evaluation import evaluate_pair_day
+from patrols.evaluation import evaluate_pair_day, reevaluate_upload
 from patrols.evidence import Cause, assess_evidence, coincident_intervals
-from patrols.models import PairDayVerdict
+from patrols.models import PairDayVerdict, TrackUpload
+from patrols.tasks import verdict_summary
 from tests.patrols_tracks import factories as f
 
 from .helpers import client_for, device_id, record
@@ -47,7 +48,10 @@ def _upload(user, data: bytes, name: str, steward=None):
         body["steward"] = steward.pk
     r = client.post("/api/tracks/upload/", body, format="multipart")
     assert r.status_code == 201, r.json()
-    return r.json()
+    assert r.json()["recheck"]["state"] == "queued"
+    # What the queued job does, run here (the job queue itself is tested in tests/jobs).
+    upload = TrackUpload.objects.get(id=r.json()["upload"]["id"])
+    return {**r.json(), "verdicts": verdict_summary(reevaluate_upload(upload))}
 
 
 def test_the_same_file_uploaded_for_both_members_earns_no_minutes_together(walk):
