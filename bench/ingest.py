@@ -45,6 +45,7 @@ from django.db import connection  # noqa: E402
 
 from bench.gpx_layouts import LAYOUTS, ORIGIN, walk, write_gpx  # noqa: E402
 from geo.models import Community, StreetOffice  # noqa: E402
+from patrols.models import TrackUpload  # noqa: E402
 from patrols.tracks.formats import TrackFormat, read_points  # noqa: E402
 from patrols.tracks.ingest import _COPY_TYPES, binary_float8_array, ingest_file  # noqa: E402
 from stewards.models import Steward  # noqa: E402
@@ -75,6 +76,8 @@ def teardown(steward: Steward) -> None:
     for up in steward.track_uploads.all():
         up.file.delete(save=False)
     office = steward.street_office
+    # Tracks and uploads protect their steward (history is never deleted by accident): first them.
+    TrackUpload.objects.filter(steward=steward).delete()
     steward.delete()
     office.delete()
 

@@ -43,9 +43,11 @@ from django.contrib.auth.models import User  # noqa: E402
 from django.db import connection  # noqa: E402
 from rest_framework.authtoken.models import Token  # noqa: E402
 
-from bench.ingest import setup_steward, street_grid  # noqa: E402
+from bench.gpx_layouts import ORIGIN  # noqa: E402
+from bench.ingest import setup_steward  # noqa: E402
 from demo.simulate import gpx_bytes, simulate_pair_day  # noqa: E402
 from patrols.evaluation import reevaluate_upload  # noqa: E402
+from patrols.models import TrackUpload  # noqa: E402
 from patrols.tracks.ingest import ingest_file  # noqa: E402
 from recorder.compaction import compact  # noqa: E402
 from recorder.models import Recording  # noqa: E402
@@ -260,6 +262,19 @@ def compaction_vs_file(
     return float(np.median(comp)), float(np.median(files)), float(np.median(checks)), int(t.size)
 
 
+def street_grid(n: int = 6, spacing_deg: float = 0.001) -> list[list[tuple[float, float]]]:
+    """A small square grid of streets near the bench office's corner (the simulator walks it)."""
+    x0, y0 = ORIGIN
+    return [
+        line
+        for i in range(n)
+        for line in (
+            [(x0 + i * spacing_deg, y0), (x0 + i * spacing_deg, y0 + (n - 1) * spacing_deg)],
+            [(x0, y0 + i * spacing_deg), (x0 + (n - 1) * spacing_deg, y0 + i * spacing_deg)],
+        )
+    ]
+
+
 def teardown(base: Steward) -> None:
     office = base.street_office
     stewards = Steward.objects.filter(street_office=office)
@@ -267,6 +282,8 @@ def teardown(base: Steward) -> None:
         for up in s.track_uploads.all():
             up.file.delete(save=False)
     Recording.objects.filter(street_office=office).delete()
+    # Tracks and uploads protect their steward (history is never deleted by accident): first them.
+    TrackUpload.objects.filter(street_office=office).delete()
     users = list(stewards.exclude(user=None).values_list("user_id", flat=True))
     stewards.delete()
     User.objects.filter(id__in=users).delete()
