@@ -36,11 +36,11 @@ def _segments_sql(s: str, office: int, side: int, x0: float, y0: float) -> str:
     WITH p AS MATERIALIZED ({node}),
     e AS ({edge.format(d=0, di=1, dj=0)} UNION ALL {edge.format(d=1, di=0, dj=1)})
     INSERT INTO {s}.geo_segment (name, road_class, source, source_id, geom, length_m, updated_at,
-                                 street_office_id)
+                                 street_office_id, valid_from)
     SELECT '胡同 ' || i || '-' || j, CASE WHEN i % 10 = 0 OR j % 10 = 0 THEN 'tertiary'
                                           ELSE 'footway' END,
            'bench', ((i / {BLOCK}) * {per_row} + j / {BLOCK} + 1) || '/' || i || '-' || j || '-' || d,
-           g, ST_Length(g::geography), now(), {office}
+           g, ST_Length(g::geography), now(), {office}, DATE '2000-01-01'
     FROM e CROSS JOIN LATERAL (
         SELECT ST_SetSRID(ST_MakeLine(ARRAY[
             ST_MakePoint(ax, ay),
