@@ -304,7 +304,7 @@ SPECTACULAR_SETTINGS.update(
     SWAGGER_UI_SETTINGS={"deepLinking": True, "validatorUrl": None},
 )
 # Maps draw the system's own base map (geo.basemap). An online tile layer under it is optional and
-# off by default, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png or 天地图 with its key.
+# off by default, e.g. an OpenStreetMap tile server URL with {z}/{x}/{y}, or 天地图 with its key.
 ALLEY_ONLINE_TILES_URL = os.environ.get("ALLEY_ONLINE_TILES_URL", "")
 ALLEY_ONLINE_TILES_ATTRIBUTION = os.environ.get("ALLEY_ONLINE_TILES_ATTRIBUTION", "")
 # One cache for every web process and machine, in the database the system already has: rate limits
