@@ -3,11 +3,30 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
 import numpy as np
 from rest_framework.test import APIClient
 
+from demo.simulate import simulate_pair_day
+from tests.patrols_tracks import factories as f
+
 BATCH = 30
+
+# A pair with six claimed alleys and a simulated normal patrol of both members along them.
+DAY = date(2024, 5, 14)
+LINES = [((116.320 + dx, 40.000), (116.320 + dx, 40.003)) for dx in (0.0, 0.002, 0.004)] + [
+    ((116.320, 40.000 + dy), (116.324, 40.000 + dy)) for dy in (0.0, 0.0015, 0.003)
+]
+
+
+def pair_walk_on_claimed_alleys() -> dict:
+    office = f.office()
+    a, b = f.steward(office), f.steward(office)
+    pair = f.pair(a, b)
+    segments = f.claimed_alleys(pair, LINES)
+    tracks = simulate_pair_day([s.geom for s in segments], DAY, scenario="normal", seed=7)
+    return {"office": office, "a": a, "b": b, "pair": pair, "tracks": tracks}
 
 
 def client_for(user) -> APIClient:

@@ -4,13 +4,12 @@ as a file upload, and the pair-day verdict at the end."""
 from __future__ import annotations
 
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 
 import numpy as np
 import pytest
 from django.utils import timezone
 
-from demo.simulate import simulate_pair_day
 from geo.models import Membership
 from patrols.models import PairDayVerdict, Track, TrackUpload
 from patrols.tracks.ingest import ingest_file
@@ -18,24 +17,22 @@ from recorder.compaction import compact_idle
 from recorder.models import Recording, RecordingBatch
 from tests.patrols_tracks import factories as f
 
-from .helpers import batches, client_for, open_recording, record, send
+from .helpers import (
+    DAY,
+    batches,
+    client_for,
+    open_recording,
+    pair_walk_on_claimed_alleys,
+    record,
+    send,
+)
 
 pytestmark = pytest.mark.django_db
-
-DAY = date(2024, 5, 14)
-LINES = [((116.320 + dx, 40.000), (116.320 + dx, 40.003)) for dx in (0.0, 0.002, 0.004)] + [
-    ((116.320, 40.000 + dy), (116.324, 40.000 + dy)) for dy in (0.0, 0.0015, 0.003)
-]
 
 
 @pytest.fixture
 def pair_walk():
-    office = f.office()
-    a, b = f.steward(office), f.steward(office)
-    pair = f.pair(a, b)
-    segments = f.claimed_alleys(pair, LINES)
-    tracks = simulate_pair_day([s.geom for s in segments], DAY, scenario="normal", seed=7)
-    return {"office": office, "a": a, "b": b, "pair": pair, "tracks": tracks}
+    return pair_walk_on_claimed_alleys()
 
 
 def test_both_partners_recording_give_a_compliant_pair_day(pair_walk):

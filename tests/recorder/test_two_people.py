@@ -3,8 +3,6 @@ together, and the verdict says why; uploads made for a steward by someone else a
 
 from __future__ import annotations
 
-from datetime import date
-
 import numpy as np
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -12,7 +10,7 @@ from django.test import Client
 from django.utils import translation
 from rest_framework.test import APIClient
 
-from demo.simulate import gpx_bytes, simulate_pair_day
+from demo.simulate import gpx_bytes
 from geo.models import Membership
 from patrols.evaluation import evaluate_pair_day, reevaluate_upload
 from patrols.evidence import Cause, assess_evidence, coincident_intervals
@@ -20,24 +18,14 @@ from patrols.models import PairDayVerdict, TrackUpload
 from patrols.tasks import verdict_summary
 from tests.patrols_tracks import factories as f
 
-from .helpers import client_for, device_id, record
+from .helpers import DAY, client_for, device_id, pair_walk_on_claimed_alleys, record
 
 pytestmark = pytest.mark.django_db
-
-DAY = date(2024, 5, 14)
-LINES = [((116.320 + dx, 40.000), (116.320 + dx, 40.003)) for dx in (0.0, 0.002, 0.004)] + [
-    ((116.320, 40.000 + dy), (116.324, 40.000 + dy)) for dy in (0.0, 0.0015, 0.003)
-]
 
 
 @pytest.fixture
 def walk():
-    office = f.office()
-    a, b = f.steward(office), f.steward(office)
-    pair = f.pair(a, b)
-    segments = f.claimed_alleys(pair, LINES)
-    tracks = simulate_pair_day([s.geom for s in segments], DAY, scenario="normal", seed=7)
-    return {"office": office, "a": a, "b": b, "pair": pair, "tracks": tracks}
+    return pair_walk_on_claimed_alleys()
 
 
 def _upload(user, data: bytes, name: str, steward=None):
