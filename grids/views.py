@@ -6,18 +6,20 @@ import folium
 import segno
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, override
 
-from geo.downloads import download
 from geo.geojson import feature_collection
 from geo.maps import base_map, render_map_page
 from geo.models import Community, Grid, StreetOffice
 from geo.tenancy import WRITE_ROLES, offices_for
-from grids import boards, planning
+from grids import board_renders, boards, planning, tasks
+from jobs.queue import enqueue_once
+from jobs.status import follow_in_session
 
 STATE_LABELS = {
     "assigned": gettext_lazy("已认领"),
@@ -124,7 +126,10 @@ def board_page(request: HttpRequest, community: int) -> HttpResponse:
 
 
 def board_download(request: HttpRequest, community: int, fmt: str) -> HttpResponse:
-    """The board as PDF or PNG, printed server-side by headless chromium from a self-contained page."""
+    """The board as PDF or PNG, printed by headless chromium in a job from a self-contained page.
+
+    An unchanged board's finished render is sent at once; otherwise this answers 202 with a page
+    that follows the render job and then offers the file (the board is public, so is the job)."""
     ctx = _board_context(request, community, inline=True)
     html = render(request, "grids/board.html", ctx).content.decode()
     # A PDF is laid out in the page's printable area (10 mm margins) at 96 px an inch, so the map
@@ -133,6 +138,40 @@ def board_download(request: HttpRequest, community: int, fmt: str) -> HttpRespon
         size = (1512, 1047) if ctx["paper"] == "A3" else (1047, 718)
     else:
         size = (1587, 1123) if ctx["paper"] == "A3" else (1123, 794)
-    body = boards.render_with_chromium(html, fmt, size=size)
-    content_type = "application/pdf" if fmt == "pdf" else "image/png"
-    return download(body, f"board-{community}.{fmt}", content_type)
+    key = board_renders.render_key(html, fmt, size)
+    if board_renders.output_path(community, key, fmt).exists():
+        return board_file(request, community, key, fmt)
+    with transaction.atomic():
+        page = board_renders.page_path(community, key)
+        if not page.exists():
+            board_renders.write_atomically(page, html.encode())
+        job_id = enqueue_once(
+            tasks.render_board, f"board-render:{key}",
+            requested_by=request.user if request.user.is_authenticated else None,
+            community=community, key=key, fmt=fmt, width=size[0], height=size[1],
+        )  # fmt: skip
+    follow_in_session(request, job_id)
+    return render(
+        request,
+        "grids/board_wait.html",
+        {
+            "title": ctx["title"],
+            "community": ctx["community"],
+            "fmt": fmt.upper(),
+            "job_id": job_id,
+            "href": reverse("grids:board-render", args=[community, key, fmt]),
+            "back": request.get_full_path().replace(f"board.{fmt}", "", 1),
+        },
+        status=202,
+    )
+
+
+def board_file(request: HttpRequest, community: int, key: str, fmt: str) -> HttpResponse:
+    """A finished render of this community's board (anyone may see the board, so its print)."""
+    path = board_renders.output_path(community, key, fmt)
+    if not board_renders.is_key(key) or fmt not in board_renders.FORMATS or not path.exists():
+        raise Http404(_("没有这份责任分布牌文件，请回到责任分布牌重新下载。"))
+    return FileResponse(
+        path.open("rb"), as_attachment=True, filename=f"board-{community}.{fmt}",
+        content_type=board_renders.FORMATS[fmt],
+    )  # fmt: skip

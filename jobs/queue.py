@@ -13,24 +13,29 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.db import (
     DatabaseError,
     InterfaceError,
     OperationalError,
     close_old_connections,
     connections,
+    transaction,
 )
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import override
 from procrastinate import RetryStrategy
 from procrastinate.contrib.django import app
+from procrastinate.contrib.django.models import ProcrastinateJob
+from procrastinate.exceptions import AlreadyEnqueued
 
 from jobs.errors import JobFailed
 from jobs.models import JobRecord
 
 log = logging.getLogger("jobs")
 
-__all__ = ["app", "enqueue", "job", "periodic", "run_pending_jobs"]
+__all__ = ["app", "enqueue", "enqueue_once", "job", "periodic", "run_pending_jobs"]
 
 # A database that went away (restart, failover) is worth retrying; a bug is not.
 RETRY_ON_DATABASE = RetryStrategy(
@@ -38,25 +43,38 @@ RETRY_ON_DATABASE = RetryStrategy(
 )
 
 
-def _explain(exc: BaseException) -> str:
-    if isinstance(exc, JobFailed):
-        return exc.message
-    if isinstance(exc, OperationalError | InterfaceError):
-        return _("数据库暂时不可用，任务将自动重试。")
-    return _("任务出错（%(kind)s），已记录在服务器日志中；请稍后重试或联系管理员。") % {
-        "kind": type(exc).__name__
-    }
+def _explain(exc: BaseException) -> dict[str, str]:
+    """The failure in words, in every language of the site (the reader's is chosen on reading)."""
+    if not isinstance(exc, JobFailed):
+        if isinstance(exc, OperationalError | InterfaceError):
+            exc = JobFailed(_("数据库暂时不可用，任务将自动重试。"))
+        else:
+            exc = JobFailed(
+                _("任务出错（%(kind)s），已记录在服务器日志中；请稍后重试或联系管理员。"),
+                kind=type(exc).__name__,
+            )
+    return exc.in_languages()
 
 
-def _finish(job_id: int, task_name: str, *, result: Any = None, error: str = "") -> None:
+def _finish(
+    job_id: int, task_name: str, *, result: Any = None, error: dict[str, str] | None = None
+) -> None:
     """Keep the result or the error for the person waiting (rows exist only for awaited jobs,
-    plus every failure so that the admin can read it)."""
+    plus every failure so that the admin can read it). The error is kept in the site's language
+    as `error` and in every language in the result, which a failed job has no other use for."""
+    text = (error or {}).get(settings.LANGUAGE_CODE, "")
+    if error:
+        result = {"error_by_language": error}
     updated = JobRecord.objects.filter(job_id=job_id).update(
-        result=result, error=error, finished_at=timezone.now()
+        result=result, error=text, finished_at=timezone.now()
     )
     if not updated and error:
         JobRecord.objects.create(
-            job_id=job_id, task_name=task_name, error=error, finished_at=timezone.now()
+            job_id=job_id,
+            task_name=task_name,
+            result=result,
+            error=text,
+            finished_at=timezone.now(),
         )
 
 
@@ -70,7 +88,8 @@ def job(name: str, *, queue: str = "default", retry: Any = RETRY_ON_DATABASE, **
             close_old_connections()
             job_id = context.job.id
             try:
-                result = func(**kwargs)
+                with override(settings.LANGUAGE_CODE):
+                    result = func(**kwargs)
             except Exception as exc:
                 log.exception("job %s #%s failed", name, job_id)
                 try:
@@ -114,6 +133,22 @@ def enqueue(task: Any, *, requested_by: Any = None, **kwargs: Any) -> int:
     job_id = task.defer(**kwargs)
     if requested_by is not None:
         JobRecord.objects.create(job_id=job_id, task_name=task.name, requested_by=requested_by)
+    return job_id
+
+
+def enqueue_once(task: Any, lock: str, *, requested_by: Any = None, **kwargs: Any) -> int:
+    """Like `enqueue`, but while a job with the same `lock` is queued or running its id is returned
+    instead of a second one (two planners asking for the same board render wait on one job)."""
+    waiting = ProcrastinateJob.objects.filter(queueing_lock=lock, status__in=["todo", "doing"])
+    if (found := waiting.values_list("id", flat=True).first()) is not None:
+        return found
+    try:
+        with transaction.atomic():  # a savepoint: the refused insert must not spoil the caller's
+            job_id = task.configure(queueing_lock=lock).defer(**kwargs)
+    except AlreadyEnqueued:  # another request deferred it between the look-up and now
+        return waiting.values_list("id", flat=True).first()
+    # Always a record: waiting pages (session followers included) read the result from it.
+    JobRecord.objects.create(job_id=job_id, task_name=task.name, requested_by=requested_by)
     return job_id
 
 

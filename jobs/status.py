@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import get_language
 from procrastinate.contrib.django.models import ProcrastinateJob
 
 from jobs.models import JobRecord
@@ -18,6 +19,13 @@ STATES = {
     "aborting": "running",
     "aborted": "failed",
 }
+SESSION_KEY = "followed_jobs"
+
+
+def _error(record: JobRecord) -> str:
+    """The error in the reader's language when the job kept it in several."""
+    by_language = (record.result or {}).get("error_by_language") or {}
+    return by_language.get(get_language()) or record.error
 
 
 def job_state(job_id: int) -> dict[str, Any] | None:
@@ -35,13 +43,23 @@ def job_state(job_id: int) -> dict[str, Any] | None:
         "id": job_id,
         "state": state,
         "attempts": attempts,
-        "error": record.error if record and state == "failed" else "",
+        "error": _error(record) if record and state == "failed" else "",
         "result": record.result if record and state == "done" else None,
     }
 
 
-def may_follow(user: Any, job_id: int) -> bool:
-    """The requester follows their own job; staff follow any."""
+def follow_in_session(request: Any, job_id: int) -> None:
+    """Let this browser follow a job it is shown waiting for (shared jobs such as a board render
+    have one requester; a public board's visitor has no account at all)."""
+    followed = [j for j in request.session.get(SESSION_KEY, []) if j != job_id][-49:]
+    request.session[SESSION_KEY] = [*followed, job_id]
+
+
+def may_follow(request: Any, job_id: int) -> bool:
+    """The requester follows their own job, a browser the jobs it was shown; staff follow any."""
+    user = request.user
+    if job_id in request.session.get(SESSION_KEY, []):
+        return True
     if not user.is_authenticated:
         return False
     if user.is_staff:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.utils.translation import get_language, override
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.exceptions import NotAuthenticated
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -25,11 +28,24 @@ JobStatusSerializer = inline_serializer(
 
 
 class JobStatusView(APIView):
-    permission_classes = [IsAuthenticated]
+    # A public board's visitor follows its render by session; everyone else must log in.
+    permission_classes = [AllowAny]
 
-    @extend_schema(responses=JobStatusSerializer)
+    @extend_schema(
+        responses=JobStatusSerializer,
+        parameters=[OpenApiParameter("lang", str, enum=[c for c, _n in settings.LANGUAGES])],
+    )
     def get(self, request: Request, job_id: int) -> Response:
-        state = job_state(job_id) if may_follow(request.user, job_id) else None
+        # The API's words are in the site's language; a waiting page asks for its own (?lang=en).
+        lang = request.query_params.get("lang")
+        with override(lang if lang in dict(settings.LANGUAGES) else get_language()):
+            return self._state(request, job_id)
+
+    def _state(self, request: Request, job_id: int) -> Response:
+        allowed = may_follow(request, job_id)
+        if not allowed and not request.user.is_authenticated:
+            raise NotAuthenticated
+        state = job_state(job_id) if allowed else None
         if state is None:
             return Response(
                 {"detail": _("没有这个任务，或您无权查看。"), "code": "not_found"}, status=404

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
 from grids import assignment
@@ -57,45 +55,6 @@ def test_the_public_page_needs_no_login_and_has_a_qr_code_and_print_css(board, c
     assert "@page { size: A3 landscape" in body and "@media print" in body
     assert f"/plan/board/{comm.pk}/?grid={g.pk}" in body  # the QR target is shown under the code
     assert "A4 landscape" in client.get(f"/plan/board/{comm.pk}/?paper=A4").content.decode()
-
-
-@pytest.mark.skipif(
-    not shutil.which("chromium"), reason="needs Debian's chromium to print the board"
-)
-def test_the_board_downloads_as_pdf_and_png(board, client):
-    comm, *_ = board
-    pdf = client.get(f"/plan/board/{comm.pk}/board.pdf")
-    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
-    png = client.get(f"/plan/board/{comm.pk}/board.png?paper=A4")
-    assert png.status_code == 200 and png.content.startswith(b"\x89PNG")
-    import io
-
-    from PIL import Image
-
-    img = Image.open(io.BytesIO(png.content)).convert("RGB")
-    assert img.size == (1123, 794)
-    # The pair colour (#4e79a7) was drawn: the map rendered offline from the inlined Leaflet.
-    assert (0x4E, 0x79, 0xA7) in {c for _, c in img.getcolors(1_000_000)}
-
-
-@pytest.mark.skipif(
-    not shutil.which("chromium"), reason="needs Debian's chromium to print the board"
-)
-@pytest.mark.parametrize("paper", ["A3", "A4"])
-def test_the_pdf_is_one_sheet_with_the_map_and_the_qr_code(board, client, paper):
-    import io
-
-    from pypdf import PdfReader
-
-    comm, *_ = board
-    pdf = client.get(f"/plan/board/{comm.pk}/board.pdf?paper={paper}")
-    reader = PdfReader(io.BytesIO(pdf.content))
-    assert len(reader.pages) == 1
-    width, height = (float(x) for x in reader.pages[0].mediabox[2:])
-    expected = {"A3": (1190.6, 841.9), "A4": (841.9, 595.3)}[paper]  # landscape, in points
-    assert (width, height) == pytest.approx(expected, abs=2)
-    text = reader.pages[0].extract_text()
-    assert "/plan/board/" in text  # the QR code's address is on the sheet too
 
 
 def test_the_qr_code_points_to_the_configured_public_address(board, client, settings):

@@ -1,6 +1,6 @@
 """The planner's journey: the assignment map (unassign → suggestion drawn → apply → undo,
 a reassignment that names what the other pair loses, drawing tools in the page's language),
-then the community's 责任分布牌 and its one-sheet PDFs."""
+then the community's 责任分布牌 and its one-sheet PDFs, printed by a render job the page follows."""
 
 from __future__ import annotations
 
@@ -92,7 +92,22 @@ def test_planner_suggests_applies_undoes_and_prints_the_board(journey, lang):
     page.wait_for_selector("body[data-ready='1']")
     assert page.locator(".street-label").count() > 0
     j.shot("board")
-    for paper in ("A3", "A4"):
-        pdf = page.request.get(j.url(f"/plan/board/1/board.pdf?paper={paper}"), timeout=120_000)
-        assert pdf.ok and len(PdfReader(io.BytesIO(pdf.body())).pages) == 1, paper
+    # PDF: the click answers at once with a page following the render job (queued → running →
+    # done, by the server's worker), which then offers the file.
+    page.click("a[href*='board.pdf']")
+    _take_pdf(j, "A3")
+    j.goto("/plan/board/1/board.pdf?paper=A4")
+    _take_pdf(j, "A4")
     j.check()
+
+
+def _take_pdf(j, paper: str) -> None:
+    page = j.page
+    link = page.locator("[data-testid=job-download]")
+    link.wait_for(timeout=120_000)
+    j.check_language()
+    j.shot(f"board-pdf-{paper}-ready")
+    with page.expect_download() as info:
+        link.click()
+    body = open(info.value.path(), "rb").read()  # noqa: SIM115 - a temporary file Playwright owns
+    assert len(PdfReader(io.BytesIO(body)).pages) == 1, paper

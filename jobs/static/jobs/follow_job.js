@@ -1,6 +1,8 @@
 // Follows a background job on a page: polls the job-status JSON and shows queued / running / done /
 // failed (with the error in words). <div data-job-status-url="…" data-label-queued="…" …>.
 // When the result is a list of pair-day verdicts, they are listed as the upload page always did.
+// When done: data-done-href offers that link (data-label-download), data-reload-on-done reloads the
+// page (it then shows what the job computed), and a "job-done" event carries the result to the page.
 (function () {
   "use strict";
   function renderVerdicts(box, verdicts) {
@@ -35,14 +37,25 @@
     var state = box.querySelector("[data-job-state]");
     var delay = 1000;
     function poll() {
-      fetch(box.dataset.jobStatusUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      var url = box.dataset.jobStatusUrl + "?lang=" + encodeURIComponent(document.documentElement.lang);
+      fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
         .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
         .then(function (job) {
           box.dataset.state = job.state;
           var label = box.dataset["label" + job.state.charAt(0).toUpperCase() + job.state.slice(1)];
-          state.textContent = job.state === "failed" && job.error ? label + "：" + job.error : label;
+          var colon = document.documentElement.lang === "en" ? ": " : "：";
+          state.textContent = job.state === "failed" && job.error ? label + colon + job.error : label;
           if (job.state === "done") {
             if (Array.isArray(job.result)) renderVerdicts(box, job.result);
+            if (box.dataset.doneHref) {
+              var a = document.createElement("a");
+              a.href = box.dataset.doneHref;
+              a.setAttribute("data-testid", "job-download");
+              a.textContent = box.dataset.labelDownload || box.dataset.doneHref;
+              box.appendChild(a);
+            }
+            box.dispatchEvent(new CustomEvent("job-done", { detail: job, bubbles: true }));
+            if (box.hasAttribute("data-reload-on-done")) window.location.reload();
             return;
           }
           if (job.state === "failed") return;
