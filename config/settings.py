@@ -316,3 +316,8 @@ CACHES = {
         "LOCATION": "alley_cache",
     }
 }
+# --- w15 (issue 15): long work as jobs ------------------------------------------------------------
+# An uncached hotspot run above this many cells × permutations is a job (API 202 + job to follow);
+# below it the answer is computed in the request (a few hundred ms at most).
+ALLEY_HOTSPOT_SYNC_WORK = env_int("ALLEY_HOTSPOT_SYNC_WORK", 5_000_000)
+# --- end w15

@@ -10,7 +10,8 @@ refused rather than painted with noise.
 
 Cost is bounded at any office size: at most MAX_CELLS hexagons (a larger extent gets a larger
 hexagon, and the answer says so), at most WORK_BUDGET cell-permutations, and answers are kept in
-HotspotCache until the office's reports change.
+HotspotCache until the office's reports change. An uncached run above ALLEY_HOTSPOT_SYNC_WORK
+cells × permutations is a job (hazards.tasks) when the caller can wait for one (API: 202).
 """
 
 from __future__ import annotations
@@ -19,10 +20,12 @@ import hashlib
 import json
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 import numpy as np
+from django.conf import settings
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -206,6 +209,14 @@ def _payload_json(res: HotspotResult) -> str:
     return json.dumps(head)[:-1] + ',"cells":' + res.feature_collection_json() + "}"
 
 
+def estimated_work(office: StreetOffice, cell_m: float, alpha: float) -> int:
+    """Cells × permutations a run would take, from the office's area alone (one cheap query)."""
+    c = office.geom.centroid
+    _used, estimate = cell_size_for(office_area_m2(office.id, srid=utm_srid(c.x, c.y)), cell_m)
+    cells = max(min(estimate, MAX_CELLS), 1)
+    return cells * permutations_for(cells, alpha)
+
+
 def hotspot_answer(
     office: StreetOffice,
     *,
@@ -214,6 +225,7 @@ def hotspot_answer(
     end: datetime | None = None,
     cell_m: float = DEFAULT_CELL_M,
     alpha: float = DEFAULT_ALPHA,
+    run_later: Callable[[], dict] | None = None,
 ) -> tuple[str, int]:
     """The API/page answer (JSON text, HTTP status), from HotspotCache while the reports are unchanged.
 
@@ -221,6 +233,9 @@ def hotspot_answer(
 
     Refusals (422) are not cached: they cost one counting query. The note is stored in the language
     of the request that computed it, so the cache key includes the language.
+
+    With `run_later`, an uncached run above ALLEY_HOTSPOT_SYNC_WORK cells × permutations is not
+    computed here: `run_later()` enqueues it (the job fills the cache) and its answer goes out as 202.
     """
     key = hashlib.sha256(
         json.dumps(
@@ -231,6 +246,11 @@ def hotspot_answer(
     hit = HotspotCache.objects.filter(street_office=office, params=key, inputs=inputs).first()
     if hit is not None:
         return _with({"cached": True, "computed_at": hit.computed_at.isoformat()}, hit.body), 200
+    if (
+        run_later is not None
+        and estimated_work(office, cell_m, alpha) > settings.ALLEY_HOTSPOT_SYNC_WORK
+    ):
+        return json.dumps(run_later()), 202
     t0 = time.perf_counter()
     try:
         res = hotspots(

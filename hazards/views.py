@@ -116,7 +116,9 @@ def supervisor_map(request: HttpRequest) -> HttpResponse:
             "cell_m": request.GET.get("cell_m", "150"),
             "alpha": request.GET.get("alpha", "0.05"),
             "hot": payload if code == 200 else None,
-            "refusal": payload.get("detail") if code != 200 else None,
+            # 202: a large run is a job; the page follows it and reloads to draw its answer.
+            "hot_job": payload if code == 202 else None,
+            "refusal": payload.get("detail") if code not in (200, 202) else None,
             "kpi_rows": [_pct(r) for r in kpis(qs, level="community", start=start, end=end)],
             "kpi_total": ([_pct(r) for r in kpis(qs, start=start, end=end)] or [None])[0],
             "definitions": DEFINITIONS,

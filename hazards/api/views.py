@@ -6,13 +6,17 @@ import json
 import math
 
 from django.contrib.gis.geos import Point
+from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, permissions, status, viewsets
+from rest_framework import serializers as drf_serializers
 from rest_framework.decorators import action, api_view, permission_classes
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -25,11 +29,14 @@ from geo.api.parsers import ObjectJSONParser
 from geo.api.throttles import AnonymousWriteThrottle
 from geo.models import Membership, StreetOffice
 from hazards import closed_loop as hazards
+from hazards import tasks
 from hazards.api import serializers as ser
 from hazards.hotspots import hotspot_answer
 from hazards.kpis import DEFINITIONS, LEVELS, kpis
 from hazards.models import HazardCategory, HazardReport
 from hazards.photos import PhotoRejected, read_upload
+from jobs.queue import enqueue_once
+from jobs.status import follow_in_session, job_state
 
 R = Membership.Role
 
@@ -266,6 +273,16 @@ def duplicates(request: Request) -> Response:
     )
 
 
+HotspotJobSerializer = inline_serializer(
+    "HotspotJob",
+    {
+        "job": drf_serializers.IntegerField(),
+        "state": drf_serializers.ChoiceField(["queued", "running", "done", "failed"]),
+        "status_url": drf_serializers.CharField(help_text="/api/jobs/<id>/"),
+    },
+)
+
+
 @extend_schema(
     parameters=[
         OpenApiParameter("street_office", int),
@@ -306,6 +323,11 @@ def hotspot_body(request, office: StreetOffice) -> tuple[str, int]:
         end = parse_datetime(p["end"] + "T00:00:00+08:00") if p.get("end") else None
     except ValueError:  # well-formed but impossible: 2026-02-30
         return json.dumps({"detail": _("日期格式应为 2026-11-01 或 ISO 8601 时间。")}), 400
+    args = {
+        "office": office.id, "category": cat.id if cat else None,
+        "start": start.isoformat() if start else None, "end": end.isoformat() if end else None,
+        "cell_m": cell, "alpha": alpha, "language": get_language(),
+    }  # fmt: skip
     return hotspot_answer(
         office,
         category_id=cat.id if cat else None,
@@ -313,13 +335,38 @@ def hotspot_body(request, office: StreetOffice) -> tuple[str, int]:
         end=end,
         cell_m=cell,
         alpha=alpha,
+        run_later=lambda: _hotspot_job(request, args),
     )
+
+
+def _hotspot_job(request, args: dict) -> dict:
+    """Enqueue the run (or join the one already waiting for the same answer) for this person."""
+    lock = "hotspot:" + json.dumps(args, sort_keys=True)
+    with transaction.atomic():
+        job_id = enqueue_once(tasks.compute_hotspots, lock, requested_by=request.user, **args)
+    follow_in_session(request, job_id)
+    state = job_state(job_id) or {"state": "queued"}
+    return {
+        "job": job_id,
+        "state": state["state"],
+        "status_url": reverse("job-status", args=[job_id]),
+    }
 
 
 def hotspot_payload(request, office: StreetOffice) -> tuple[dict, int]:
     """The same answer as a dict, for the map page."""
     body, code = hotspot_body(request, office)
     return json.loads(body), code
+
+
+HotspotJobSerializer = inline_serializer(
+    "HotspotJob",
+    {
+        "job": drf_serializers.IntegerField(),
+        "state": drf_serializers.ChoiceField(["queued", "running", "done", "failed"]),
+        "status_url": drf_serializers.CharField(help_text="/api/jobs/<id>/"),
+    },
+)
 
 
 @extend_schema(
@@ -331,8 +378,9 @@ def hotspot_payload(request, office: StreetOffice) -> tuple[dict, int]:
         OpenApiParameter("cell_m", float),
         OpenApiParameter("alpha", float),
     ],
+    # 202: a large uncached run became a job (follow status_url; when done, ask again: cached).
     # 422: too few reports in the office and period for the statistic to mean anything.
-    responses={200: OpenApiTypes.OBJECT, 422: OpenApiTypes.OBJECT},
+    responses={200: OpenApiTypes.OBJECT, 202: HotspotJobSerializer, 422: OpenApiTypes.OBJECT},
 )
 @api_view(["GET"])
 def hotspot_view(request: Request) -> Response:
