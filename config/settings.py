@@ -321,3 +321,5 @@ CACHES = {
 # below it the answer is computed in the request (a few hundred ms at most).
 ALLEY_HOTSPOT_SYNC_WORK = env_int("ALLEY_HOTSPOT_SYNC_WORK", 5_000_000)
 # --- end w15
+# --- w15 (issue 15): a posted sign-up sheet larger than this is refused before it is stored.
+ALLEY_SHEET_MAX_BYTES = env_int("ALLEY_SHEET_MAX_BYTES", 5 * 1024 * 1024)

@@ -236,3 +236,27 @@ class ProgrammeSettings(models.Model):
         """The office's settings, or unsaved defaults (no write on read)."""
         found = cls.objects.filter(street_office_id=street_office_id).first()
         return found or cls(street_office_id=street_office_id)
+
+
+class SheetImport(models.Model):
+    """A sign-up sheet posted for import. The file itself (it carries ID numbers, which are never
+    stored in the database) waits under MEDIA_ROOT/sheets/ until its job has run, then is removed;
+    the checksum recognises the same sheet posted again."""
+
+    street_office = models.ForeignKey(StreetOffice, on_delete=models.CASCADE, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    filename = models.CharField(max_length=255)
+    checksum = models.CharField(max_length=64)
+    stored_as = models.CharField(max_length=100, blank=True)  # file name under MEDIA_ROOT/sheets/
+    job_id = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("报名表导入")
+        verbose_name_plural = _("报名表导入")
+        indexes = [models.Index(fields=["street_office", "checksum"], name="sheet_import_checksum")]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.created_at:%Y-%m-%d})"

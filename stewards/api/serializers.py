@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import inline_serializer
 from rest_framework import serializers
 
 from geo.models import Community
@@ -78,6 +79,22 @@ class ImportSerializer(serializers.Serializer):
         help_text="报名表 .csv 或 .xlsx，首行为表头（姓名、身份证号码、社区、联系电话…）"
     )
     street_office = serializers.IntegerField()
+
+
+# A queued (or earlier) sheet import: follow status_url; the job's result is the report.
+SheetImportSerializer = inline_serializer(
+    "SheetImport",
+    {
+        "import": serializers.IntegerField(),
+        "job": serializers.IntegerField(),
+        "state": serializers.ChoiceField(["queued", "running", "done", "failed"]),
+        "status_url": serializers.CharField(help_text="/api/jobs/<id>/"),
+        "repeat": serializers.BooleanField(help_text="这份报名表此前已提交过，回答的是那次导入"),
+        "result": serializers.JSONField(
+            allow_null=True, help_text="完成后：{created, failed, errors: [{row, messages}]}"
+        ),
+    },
+)
 
 
 class PairMemberSerializer(serializers.ModelSerializer):

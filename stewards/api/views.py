@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -14,16 +18,18 @@ from rest_framework.response import Response
 from geo.api.params import MAX_ID, query_int
 from geo.models import Community, StreetOffice
 from geo.tenancy import STAFF_ROLES, TenantScopedViewSet, offices_for, require_write
-from stewards import registry
+from jobs.queue import enqueue
+from jobs.status import job_state
+from stewards import registry, sheet_store, tasks
 from stewards.api.serializers import (
     ImportSerializer,
     PairSerializer,
     ProgrammeSettingsSerializer,
+    SheetImportSerializer,
     StewardSerializer,
     TransitionSerializer,
 )
-from stewards.models import Pair, ProgrammeSettings, Steward
-from stewards.sheet_import import import_stewards
+from stewards.models import Pair, ProgrammeSettings, SheetImport, Steward
 
 
 def _not_found_if_foreign(request, model, ids: list) -> None:
@@ -96,7 +102,11 @@ class StewardViewSet(TenantScopedViewSet, viewsets.ModelViewSet):
             raise _drf_error(exc) from exc
         return Response(self.get_serializer(self.get_queryset().get(pk=steward.pk)).data)
 
-    @extend_schema(request={"multipart/form-data": ImportSerializer}, responses={200: dict})
+    @extend_schema(
+        request={"multipart/form-data": ImportSerializer},
+        # 202: queued (follow status_url); 200: this sheet was posted before, its import answered.
+        responses={200: SheetImportSerializer, 202: SheetImportSerializer},
+    )
     @action(
         detail=False,
         methods=["post"],
@@ -104,7 +114,9 @@ class StewardViewSet(TenantScopedViewSet, viewsets.ModelViewSet):
         parser_classes=[MultiPartParser, FormParser],
     )
     def import_sheet(self, request):
-        """Import a sign-up sheet; good rows are saved, bad rows come back with their row number and reasons."""
+        """Check a sign-up sheet (size, type, heading row: 400 with the reason), store it and queue
+        its import (202: follow status_url; the result lists created rows and refused rows with
+        reasons). The same sheet posted again is recognised and its earlier import answered (200)."""
         data = ImportSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         office_id = data.validated_data["street_office"]
@@ -112,10 +124,53 @@ class StewardViewSet(TenantScopedViewSet, viewsets.ModelViewSet):
             get_object_or_404(StreetOffice.objects.none())
         require_write(request.user, office_id)
         upload = data.validated_data["file"]
-        report = import_stewards(
-            upload.read(), upload.name, street_office_id=office_id, user=request.user
-        )
-        return Response(report.as_dict(), status=status.HTTP_200_OK)
+        if upload.size > settings.ALLEY_SHEET_MAX_BYTES:  # refused before it is even read
+            raise serializers.ValidationError({"file": [_("报名表文件太大，请分成几个文件导入。")]})
+        body = upload.read()
+        try:
+            sheet_store.check(body, upload.name)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError({"file": exc.messages}) from exc
+        digest = sheet_store.checksum(body)
+        if (earlier := _earlier_import(office_id, digest)) is not None:
+            return Response(earlier, status=status.HTTP_200_OK)
+        stored = sheet_store.store(body, upload.name)
+        try:
+            with transaction.atomic():
+                sheet = SheetImport.objects.create(
+                    street_office_id=office_id, uploaded_by=request.user,
+                    filename=upload.name[:255], checksum=digest, stored_as=stored,
+                )  # fmt: skip
+                sheet.job_id = enqueue(
+                    tasks.import_sheet, requested_by=request.user, sheet=sheet.pk
+                )
+                sheet.save(update_fields=["job_id"])
+        except BaseException:
+            sheet_store.remove(stored)
+            raise
+        return Response(_sheet_answer(sheet, {"state": "queued", "result": None}), status=202)
+
+
+def _sheet_answer(sheet: SheetImport, state: dict, repeat: bool = False) -> dict:
+    return {
+        "import": sheet.pk,
+        "job": sheet.job_id,
+        "state": state["state"],
+        "status_url": reverse("job-status", args=[sheet.job_id]),
+        "repeat": repeat,
+        "result": state["result"],
+    }
+
+
+def _earlier_import(office_id: int, digest: str) -> dict | None:
+    """The answer of this office's import of the same file, unless it failed or is forgotten."""
+    for sheet in SheetImport.objects.filter(street_office_id=office_id, checksum=digest).order_by(
+        "-id"
+    )[:1]:
+        state = job_state(sheet.job_id) if sheet.job_id else None
+        if state is not None and state["state"] != "failed":
+            return _sheet_answer(sheet, state, repeat=True)
+    return None
 
 
 class PairViewSet(TenantScopedViewSet, viewsets.ModelViewSet):

@@ -55,7 +55,8 @@ def _assert_clean(body: str, where: str) -> None:
         assert idcard.digest(number) not in body, f"{where} reveals an ID digest"
 
 
-def test_no_api_response_contains_an_id_number(world):
+def test_no_api_response_contains_an_id_number(world, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path  # the posted sheet waits there for its import job
     c = APIClient()
     c.force_authenticate(world["planner"])
     s, p, so, comm = world["stewards"][0], world["pair"], world["so"], world["comm"]
@@ -89,7 +90,9 @@ def test_no_api_response_contains_an_id_number(world):
     r = c.post(
         "/api/patrols/stewards/import/", {"street_office": so.pk, "file": sheet}, format="multipart"
     )
-    assert r.json()["failed"] == 1
+    assert (
+        r.status_code == 202
+    )  # the report comes from the import job: tests/stewards/test_sheet_import_jobs.py
     _assert_clean(r.content.decode(), "import report")
 
 

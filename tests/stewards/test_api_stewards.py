@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import io
-
 import pytest
 from rest_framework.test import APIClient
 
-from stewards.models import Steward
 from tests.grids import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -67,20 +64,6 @@ def test_pairs_are_formed_and_dissolved_through_the_api(ctx):
     assert r2.status_code == 400 and "已在其他组" in r2.json()["detail"][0]
     r3 = c.post(f"/api/patrols/pairs/{r.json()['id']}/dissolve/")
     assert r3.status_code == 200 and r3.json()["dissolved_on"]
-
-
-def test_the_import_endpoint_reports_rows(ctx):
-    so, _, c = ctx
-    sheet = io.BytesIO(
-        f"姓名,身份证号码,联系电话,社区\n甲,{f.id_number(23)},1380,荷清苑社区\n乙,123,1381,荷清苑社区\n".encode()
-    )
-    sheet.name = "s.csv"
-    r = c.post(
-        "/api/patrols/stewards/import/", {"street_office": so.pk, "file": sheet}, format="multipart"
-    )
-    assert r.status_code == 200, r.content
-    assert r.json()["created"] == 1 and r.json()["errors"][0]["row"] == 3
-    assert Steward.objects.count() == 1
 
 
 def test_phone_display_is_a_planner_setting(ctx):

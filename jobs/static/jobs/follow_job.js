@@ -66,5 +66,6 @@
     }
     poll();
   }
+  window.followJob = follow;  // for a box a page adds later (e.g. after posting a sheet)
   document.querySelectorAll("[data-job-status-url]").forEach(follow);
 })();
