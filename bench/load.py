@@ -1,6 +1,7 @@
 """Load test: mixed traffic against the production server as `make run` starts it.
 
     python -m bench.load [--base http://127.0.0.1:8000] [--full] [--restart-db "CMD"]
+    python -m bench.load --levels 1,4,8,16 --seconds 60     # the lead's concurrency sweep
 
 Kinds of request, in proportions like a working day: pages (home, district map), API lists
 (hazard reports, segments, one page each), coverage tiles, track uploads (a fresh small GPX each, as
@@ -9,7 +10,9 @@ client threads; per kind it prints requests, error rate and p50/p95. With --rest
 (e.g. `pg_ctl -D … restart`) runs in the middle of the last level, and afterwards the run checks
 that every acknowledged upload and report is still there, that every failure was a JSON 503 with
 Retry-After, and that the server serves again. Default: levels 1, 4, 8 × 15 s (< 3 min); --full:
-1, 4, 8, 16, 32 × 60 s. Needs the demo accounts (password alley-demo). Figures are provisional on a
+1, 4, 8, 16, 32 × 60 s; --levels/--seconds choose them. The run ends with one summary table (a row
+per level: requests/s, then error rate and p95 per kind) and the machine's load average before and
+after, so a noisy run shows itself. Needs the demo accounts (password alley-demo). Figures are provisional on a
 shared machine.
 """
 
@@ -18,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import random
 import statistics
 import subprocess
@@ -146,6 +150,28 @@ class Run:
             t.join()
 
 
+def stats(run: Run, seconds: float) -> dict[str, tuple[float, float]]:
+    """Per kind: (error rate, p95 in ms); "_rate": (requests/s, 0). Errors: no answer or 5xx."""
+    out = {"_rate": (sum(len(v) for v in run.samples.values()) / seconds, 0.0)}
+    for kind, s in run.samples.items():
+        times = sorted(x[0] * 1000 for x in s)
+        errors = sum(1 for x in s if x[1] == 0 or x[1] >= 500)
+        out[kind] = (errors / len(s), times[min(len(times) - 1, int(len(times) * 0.95))])
+    return out
+
+
+def summary(rows: list[tuple[int, dict]]) -> None:
+    """One table for the design notes: a row per concurrency level."""
+    head = "| clients | req/s | " + " | ".join(f"{k} err / p95" for k in KINDS) + " |"
+    print("\nsummary (errors = no answer or 5xx; p95 in ms)\n" + head)
+    print("|" + " --- |" * (len(KINDS) + 2))
+    for clients, st in rows:
+        cells = [
+            f"{st[k][0]:.1%} / {st[k][1]:.0f}" if k in st else "–" for k in KINDS
+        ]  # fmt: skip
+        print(f"| {clients} | {st['_rate'][0]:.1f} | " + " | ".join(cells) + " |")
+
+
 def report(clients: int, run: Run, seconds: float) -> None:
     total = sum(len(v) for v in run.samples.values())
     print(f"\n{clients} clients, {seconds:.0f} s: {total / seconds:.1f} requests/s")
@@ -199,8 +225,15 @@ def main() -> None:
     parser.add_argument("--full", action="store_true")
     parser.add_argument("--restart-db", help="shell command restarting PostgreSQL mid-run")
     parser.add_argument("--steward", default="steward1")
+    parser.add_argument("--levels", help="client counts, e.g. 1,4,8,16 (default 1,4,8)")
+    parser.add_argument("--seconds", type=float, help="per level (default 15; 60 with --full)")
     args = parser.parse_args()
     levels, seconds = ([1, 4, 8, 16, 32], 60.0) if args.full else ([1, 4, 8], 15.0)
+    if args.levels:
+        levels = [int(x) for x in args.levels.split(",") if x.strip()]
+    seconds = args.seconds or seconds
+    rows: list[tuple[int, dict]] = []
+    load_before = os.getloadavg()
     tokens = {
         "supervisor": token_for(args.base, "supervisor"),
         "steward": token_for(args.base, args.steward),
@@ -218,9 +251,15 @@ def main() -> None:
         if restart:
             restart.join()
         report(clients, run, seconds)
+        rows.append((clients, stats(run, seconds)))
         if restart:
             time.sleep(2)
             check_restart(run, args.base)
+    summary(rows)
+    after = os.getloadavg()
+    print(
+        f"load average (1/5/15 min): before {load_before}, after {tuple(round(x, 2) for x in after)}"
+    )
 
 
 if __name__ == "__main__":

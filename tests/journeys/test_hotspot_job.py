@@ -14,7 +14,7 @@ pytestmark = pytest.mark.browser
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_supervisor_hotspot_map_waits_on_the_job_then_draws_it(journey, lang):
     j = journey("hotspot-job", lang)
-    sign_in(j, "supervisor", "/hazards/")
+    sign_in(j, "supervisor", "/hazards/cases/")
     page = j.page
     # Alpha makes the question new in each language's run (answers are cached per language too).
     url = j.url(f"/hazards/map/?cell_m=25&alpha={'0.05' if lang == 'zh' else '0.06'}")
