@@ -233,7 +233,7 @@ def main() -> None:
         levels = [int(x) for x in args.levels.split(",") if x.strip()]
     seconds = args.seconds or seconds
     rows: list[tuple[int, dict]] = []
-    load_before = os.getloadavg()
+    load_before = tuple(round(x, 2) for x in os.getloadavg())
     tokens = {
         "supervisor": token_for(args.base, "supervisor"),
         "steward": token_for(args.base, args.steward),
