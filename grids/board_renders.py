@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
 from pathlib import Path
 
 from django.conf import settings
@@ -40,3 +41,16 @@ def write_atomically(path: Path, data: bytes) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_bytes(data)
     os.replace(tmp, path)
+
+
+def prune(max_age_days: float = 7.0) -> int:
+    """Remove renders (and pages never rendered) older than `max_age_days`; a board asked for
+    again is simply rendered again. Returns how many files went."""
+    root = Path(settings.MEDIA_ROOT) / "boards"
+    cutoff = time.time() - max_age_days * 86400
+    gone = 0
+    for path in root.glob("*/*") if root.exists() else []:
+        if path.is_file() and path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+            gone += 1
+    return gone

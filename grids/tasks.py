@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from grids import board_renders, boards
 from jobs.errors import JobFailed
-from jobs.queue import job
+from jobs.queue import job, periodic
 
 log = logging.getLogger(__name__)
 
@@ -36,3 +36,8 @@ def render_board(community: int, key: str, fmt: str, width: int, height: int) ->
     board_renders.write_atomically(out, body)
     page.unlink(missing_ok=True)
     return {"bytes": len(body)}
+
+
+@periodic("40 4 * * *", "grids.prune_board_renders")
+def nightly_prune_renders() -> None:
+    board_renders.prune()

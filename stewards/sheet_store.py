@@ -7,6 +7,7 @@ import csv
 import hashlib
 import io
 import os
+import time
 import uuid
 import zipfile
 from pathlib import Path
@@ -86,3 +87,15 @@ def check(data: bytes, filename: str) -> None:
             _("首行表头缺少：%(missing)s。请使用报名表模板的表头。")
             % {"missing": "、".join(missing)}
         )
+
+
+def prune_stale(max_age_days: float = 7.0) -> int:
+    """Sheets whose import never finished (a job that failed for good) are not kept: they carry
+    ID numbers. Returns how many files went."""
+    cutoff = time.time() - max_age_days * 86400
+    gone = 0
+    for path in folder().iterdir() if folder().exists() else []:
+        if path.is_file() and path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+            gone += 1
+    return gone

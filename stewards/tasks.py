@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from jobs.errors import JobFailed
-from jobs.queue import job
+from jobs.queue import job, periodic
 from stewards import sheet_store
 from stewards.models import SheetImport
 from stewards.sheet_import import import_stewards
@@ -28,3 +28,8 @@ def import_sheet(sheet: int) -> dict:
         SheetImport.objects.filter(pk=row.pk).update(stored_as="")
     sheet_store.remove(row.stored_as)
     return report.as_dict()
+
+
+@periodic("45 4 * * *", "stewards.prune_stale_sheets")
+def nightly_prune_sheets() -> None:
+    sheet_store.prune_stale()

@@ -136,3 +136,21 @@ def settings_media(community_id: int):
     from grids.board_renders import folder
 
     return folder(community_id)
+
+
+def test_old_renders_are_pruned_and_the_nightly_job_is_scheduled(board):
+    import os
+    import time
+
+    from grids.board_renders import prune
+    from jobs.queue import app
+
+    folder = settings_media(board.pk)
+    folder.mkdir(parents=True, exist_ok=True)
+    old, new = folder / f"{'b' * 64}.pdf", folder / f"{'c' * 64}.pdf"
+    old.write_bytes(b"%PDF"), new.write_bytes(b"%PDF")
+    week_ago = time.time() - 8 * 86400
+    os.utime(old, (week_ago, week_ago))
+    assert prune() == 1 and not old.exists() and new.exists()
+    crons = {t.task.name: t.cron for t in app.periodic_registry.periodic_tasks.values()}
+    assert crons["grids.prune_board_renders"] == "40 4 * * *"

@@ -153,3 +153,19 @@ def test_only_the_uploader_follows_the_job_and_other_offices_cannot_post(ctx):
     other = APIClient()
     other.force_authenticate(f.user(f.office()))
     assert _post(other, so, GOOD.format(a=f.id_number(28))).status_code in (403, 404)
+
+
+def test_sheets_left_by_failed_imports_are_removed_after_a_week(ctx):
+    import os
+    import time
+
+    from jobs.queue import app
+
+    sheet_store.folder().mkdir(parents=True, exist_ok=True)
+    stale, fresh = sheet_store.store(b"a", "x.csv"), sheet_store.store(b"b", "y.csv")
+    week_ago = time.time() - 8 * 86400
+    os.utime(sheet_store.folder() / stale, (week_ago, week_ago))
+    assert sheet_store.prune_stale() == 1
+    assert sheet_store.load(stale) is None and sheet_store.load(fresh) == b"b"
+    crons = {t.task.name: t.cron for t in app.periodic_registry.periodic_tasks.values()}
+    assert crons["stewards.prune_stale_sheets"] == "45 4 * * *"
