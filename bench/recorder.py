@@ -237,7 +237,7 @@ def recording_for(steward: Steward, user: User | None, t0: float = T0) -> Record
 
 
 def compaction_vs_file(
-    base: Steward, fixes: int, repeats: int = 3
+    base: Steward, fixes: int, repeats: int = 7
 ) -> tuple[float, float, float, int]:
     """Median seconds: compact() of a staged recording, ingest_file() of a GPX of the same
     points, and the pair-day re-check both paths run afterwards (timed apart)."""

@@ -145,7 +145,7 @@ class FinishView(APIView):
         rec = _recording(request, pk, owner=True)
         if isinstance(rec, Response):
             return rec
-        result = compact(rec, close=True)
+        result = compact(rec, close=True, answer=True)
         rec = Recording.objects.get(pk=rec.pk)
         body = live.status(rec)
         body["verdicts"] = PairDayVerdictSerializer(result.verdicts, many=True).data
