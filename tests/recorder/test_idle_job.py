@@ -4,7 +4,7 @@ against the real database, stores the tracks, queues the re-check once and close
 from __future__ import annotations
 
 import time
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.utils import timezone
@@ -62,3 +62,21 @@ def test_the_periodic_job_compacts_a_recording_whose_phone_died():
     )
     tasks.compact_idle_recordings()
     assert Recording.objects.get(pk=rid).status == "closed"
+
+
+def test_recordings_older_than_the_track_retention_are_deleted_with_their_fixes():
+    walk = pair_walk_on_claimed_alleys()
+    a, track = walk["a"], walk["tracks"]["a"]
+    c = client_for(a.user)
+    rid = open_recording(c, float(track[0][0]))  # 2024-05-14
+    send(c, rid, batches(track)[0])
+    kept = open_recording(client_for(walk["b"].user), float(track[0][0]))
+    Recording.objects.filter(pk=kept).update(started_at=timezone.now())
+    crons = {t.task.name: t.cron for t in app.periodic_registry.periodic_tasks.values()}
+    assert crons["recorder.monthly_prune_recordings"] == "30 3 1 * *"
+    assert tasks.prune_recordings(keep_months=24, today=date(2026, 4, 30)) == 0  # May 2024 kept
+    deleted = tasks.prune_recordings(keep_months=24, today=date(2026, 5, 1))
+    assert deleted >= 2  # the recording and its batch
+    assert not Recording.objects.filter(pk=rid).exists()
+    assert not RecordingBatch.objects.filter(recording_id=rid).exists()
+    assert Recording.objects.filter(pk=kept).exists()
