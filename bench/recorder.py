@@ -2,12 +2,16 @@
 of a recording against the file ingest of the same points.
 
     python -m bench.recorder [--clients 16] [--seconds 10] [--fixes 3600]
+                             [--auth token|session] [--only endpoint|compaction]
+
+About 35 s with the defaults. `--auth session` logs the clients in as the phone's page does
+(session cookie + CSRF token: two more queries per batch than a token).
 
 Lanshan's 4,558 stewards all patrolling in the same two hours with a batch every 30 s is ~150
 batches/s; the target is ≥ 300 batches/s of 30 fixes with p95 ≤ 100 ms, and compaction no slower
 than ingesting the same points from a GPX file. Uses DATABASE_URL (migrated). The endpoint is
-served by gunicorn (2 workers × 8 threads, one per core here) when installed, else by Django's
-threaded development server; the clients are threads in this process with keep-alive
+served by gunicorn started as `make run` starts it (config/gunicorn.conf.py: 2 workers × 4
+threads by default) when installed, else by Django's threaded development server; the clients are threads in this process with keep-alive
 connections, so they share the machine's cores with the server — as the floor's clients do.
 The floor: the same rows INSERTed (the endpoint's own statement) over as many connections.
 Everything the run creates (office, stewards, recordings, uploads) is removed at the end.
@@ -39,8 +43,11 @@ django.setup()
 import numpy as np  # noqa: E402
 import psycopg  # noqa: E402
 from django.conf import settings  # noqa: E402
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY  # noqa: E402
 from django.contrib.auth.models import User  # noqa: E402
+from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
 from django.db import connection  # noqa: E402
+from django.utils.crypto import get_random_string  # noqa: E402
 from rest_framework.authtoken.models import Token  # noqa: E402
 
 from bench.gpx_layouts import ORIGIN  # noqa: E402
@@ -78,27 +85,16 @@ def free_port() -> int:
 
 
 def start_server(port: int) -> subprocess.Popen:
-    env = dict(os.environ, DJANGO_DEBUG="0", DJANGO_SECRET_KEY="bench-" + uuid.uuid4().hex)
+    """gunicorn exactly as `make run` starts it (config/gunicorn.conf.py: ALLEY_WEB_WORKERS ×
+    ALLEY_WEB_THREADS, gthread, kept database connections), on a port of its own."""
+    # The same key as this process: the session clients' cookies are signed with it.
+    env = dict(os.environ, DJANGO_DEBUG="0", DJANGO_SECRET_KEY=settings.SECRET_KEY)
     env.setdefault("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost")
-    # Persistent database connections, as a production server runs (a new PostGIS connection per
-    # request would cost more than the batch itself).
-    env.setdefault("ALLEY_CONN_MAX_AGE", "600")
+    env["ALLEY_BIND"] = f"127.0.0.1:{port}"
+    env["ALLEY_GUNICORN_CTL"] = os.path.join(tempfile.gettempdir(), f"alley-bench-{port}.ctl")
     gunicorn = Path(sys.executable).with_name("gunicorn")
     if gunicorn.exists():
-        cmd = [
-            str(gunicorn),
-            "config.wsgi",
-            "-b",
-            f"127.0.0.1:{port}",
-            "-w",
-            "2",
-            "--threads",
-            "8",
-            "--keep-alive",
-            "60",
-            "--log-level",
-            "warning",
-        ]
+        cmd = [str(gunicorn), "-c", "config/gunicorn.conf.py", "--log-level", "warning"]
     else:
         cmd = [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -112,31 +108,36 @@ def start_server(port: int) -> subprocess.Popen:
     raise SystemExit("the server did not start: " + proc.stderr.read().decode()[-2000:])
 
 
-def run_clients(n: int, seconds: float, work) -> tuple[int, list[float]]:
-    """n threads calling work(i, seq) until `seconds` pass; (calls, latencies in s)."""
+def run_clients(n: int, seconds: float, work) -> tuple[int, list[float], float]:
+    """n threads calling work(i, seq) for `seconds`; (calls finished inside the window, every
+    call's latency in s, the window). A call still running at the end (e.g. waiting for a
+    recycled gunicorn worker) counts in the latencies, not in the rate's window."""
     lat: list[list[float]] = [[] for _ in range(n)]
-    stop = time.perf_counter() + seconds
+    done = [0] * n
+    start = time.perf_counter()
+    stop = start + seconds
 
     def loop(i: int) -> None:
         seq = 0
         while time.perf_counter() < stop:
             t = time.perf_counter()
             work(i, seq)
-            lat[i].append(time.perf_counter() - t)
+            end = time.perf_counter()
+            lat[i].append(end - t)
+            done[i] += end <= stop
             seq += 1
 
     threads = [threading.Thread(target=loop, args=(i,)) for i in range(n)]
-    start = time.perf_counter()
     for th in threads:
         th.start()
     for th in threads:
         th.join()
-    elapsed = time.perf_counter() - start
     flat = [x for part in lat for x in part]
-    return len(flat), flat, elapsed
+    return sum(done), flat, seconds
 
 
-def endpoint(port: int, tokens: list[str], rids: list[str], n: int, seconds: float):
+def endpoint(port: int, auth: list[dict], rids: list[str], n: int, seconds: float):
+    """auth[i]: client i's credential headers (a token, or the phone's session cookie + CSRF)."""
     bodies = [json.dumps(batch_body(s, np.random.default_rng(s))).encode() for s in range(64)]
     conns = [http.client.HTTPConnection("127.0.0.1", port, timeout=30) for _ in range(n)]
     errors = []
@@ -149,28 +150,42 @@ def endpoint(port: int, tokens: list[str], rids: list[str], n: int, seconds: flo
                 "POST",
                 f"/api/recordings/{rids[i]}/batches/",
                 body=body,
-                headers={"Authorization": f"Token {tokens[i]}", "Content-Type": "application/json"},
+                headers=auth[i] | {"Content-Type": "application/json"},
             )
             conns[i].getresponse().read()
 
+    reconnects = [0]
+
+    def post(i: int, body: bytes) -> int:
+        headers = auth[i] | {"Content-Type": "application/json"}
+        for attempt in range(3):
+            try:
+                conns[i].request("POST", f"/api/recordings/{rids[i]}/batches/", body, headers)
+                r = conns[i].getresponse()
+                r.read()
+                return r.status
+            except (OSError, http.client.HTTPException):
+                # gunicorn recycles a worker every max_requests (config/gunicorn.conf.py) and
+                # drops its kept-alive connections: a phone sends again, so does the client (the
+                # time spent counts in this call's latency; a resend is stored once).
+                reconnects[0] += 1
+                conns[i].close()
+                if attempt == 2:
+                    raise
+        return 0
+
     def work(i: int, seq: int) -> None:
         body = bodies[seq % 64].replace(b'"seq": %d' % (seq % 64), b'"seq": %d' % seq, 1)
-        conns[i].request(
-            "POST",
-            f"/api/recordings/{rids[i]}/batches/",
-            body=body,
-            headers={"Authorization": f"Token {tokens[i]}", "Content-Type": "application/json"},
-        )
-        r = conns[i].getresponse()
-        r.read()
-        if r.status != 201:
-            errors.append(r.status)
+        if (status := post(i, body)) not in (200, 201):
+            errors.append(status)
 
     calls, lat, elapsed = run_clients(n, seconds, work)
     for c in conns:
         c.close()
     if errors:
         print(f"  endpoint errors: {len(errors)} (first status {errors[0]})")
+    if reconnects[0]:
+        print(f"  reconnects after a worker recycle (max_requests): {reconnects[0]}")
     return calls, lat, elapsed
 
 
@@ -235,7 +250,7 @@ def recording_for(steward: Steward, user: User | None, t0: float = T0) -> Record
 
 
 def compaction_vs_file(
-    base: Steward, fixes: int, repeats: int = 3
+    base: Steward, fixes: int, repeats: int = 7
 ) -> tuple[float, float, float, int]:
     """Median seconds: compact() of a staged recording, ingest_file() of a GPX of the same
     points, and the pair-day re-check both paths run afterwards (timed apart)."""
@@ -290,55 +305,105 @@ def teardown(base: Steward) -> None:
     office.delete()
 
 
+def session_headers(user: User) -> dict:
+    """What the phone's page sends: its login session's cookie and the CSRF token."""
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.create()
+    csrf = get_random_string(32)
+    cookie = (
+        f"{settings.SESSION_COOKIE_NAME}={session.session_key}; {settings.CSRF_COOKIE_NAME}={csrf}"
+    )
+    return {"Cookie": cookie, "X-CSRFToken": csrf}
+
+
+def bench_endpoint(base: Steward, n: int, seconds: float, auth: str = "token") -> None:
+    people = stewards_with_tokens(base, n)
+    web = [str(recording_for(s, u).pk) for s, u, _ in people]
+    raw = [str(recording_for(s, u).pk) for s, u, _ in people]
+    port = free_port()
+    server = start_server(port)
+    try:
+        print(
+            f"recorder batches: {n} concurrent clients ({auth} auth, keep-alive), {BATCH} fixes a "
+            f"batch, {seconds:g} s each; gunicorn -c config/gunicorn.conf.py = "
+            f"{os.environ.get('ALLEY_WEB_WORKERS', '2')} workers × "
+            f"{os.environ.get('ALLEY_WEB_THREADS', '4')} threads"
+        )
+        if auth == "session":
+            creds = [session_headers(u) for _, u, _ in people]
+        else:
+            creds = [{"Authorization": f"Token {k}"} for *_, k in people]
+        calls, lat, el = endpoint(port, creds, web, n, seconds)
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+    f_calls, f_lat, f_el = floor(raw, n, seconds)
+    rate, f_rate = calls / el, f_calls / f_el
+    print(
+        f"  endpoint  {rate:8.1f} batches/s  p95 {p95_ms(lat):6.1f} ms  ({calls} batches; "
+        f"slowest {max(lat) * 1000:.0f} ms)"
+    )
+    print(
+        f"  floor     {f_rate:8.1f} batches/s  p95 {p95_ms(f_lat):6.1f} ms  "
+        f"(INSERT … ON CONFLICT, {n} connections)"
+    )
+    print(
+        f"  ratio endpoint/floor: {rate / f_rate:.2f} of the rate; "
+        f"targets ≥ 300 batches/s ({'met' if rate >= 300 else 'NOT met'}), "
+        f"p95 ≤ 100 ms ({'met' if p95_ms(lat) <= 100 else 'NOT met'})"
+    )
+
+
+def bench_compaction(base: Steward, fixes: int) -> None:
+    comp, files, check, pts = compaction_vs_file(base, fixes)
+    print(
+        f"compaction of a recording ({pts} fixes) vs file ingest of the same points (GPX); both "
+        "clean + store the tracks, neither runs the pair-day re-check:"
+    )
+    print(
+        f"  compaction {comp * 1000:7.1f} ms   file ingest {files * 1000:7.1f} ms   "
+        f"ratio {comp / files:.2f} (target ≤ 1: {'met' if comp <= files else 'NOT met'})"
+    )
+    print(f"  then the pair-day re-check both paths run: {check * 1000:.1f} ms")
+
+
+def load() -> str:
+    return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--clients", type=int, default=16)
     ap.add_argument("--seconds", type=float, default=10.0)
     ap.add_argument("--fixes", type=int, default=3600, help="points of the compacted recording")
+    ap.add_argument("--only", choices=["endpoint", "compaction"], help="run one half")
+    ap.add_argument(
+        "--auth",
+        choices=["token", "session"],
+        default="token",
+        help="how the clients log in: an API token, or the phone page's session + CSRF token",
+    )
     args = ap.parse_args()
     media = tempfile.mkdtemp(prefix="alley-bench-rec-")
     settings.MEDIA_ROOT = media
     base = setup_steward()
-    port = free_port()
-    server = None
+    print(f"{os.cpu_count()} CPUs, {load()} before the run")
     try:
-        people = stewards_with_tokens(base, args.clients)
-        web = [str(recording_for(s, u).pk) for s, u, _ in people]
-        raw = [str(recording_for(s, u).pk) for s, u, _ in people]
-        server = start_server(port)
-        n = args.clients
-        print(
-            f"recorder batches: {n} concurrent clients, {BATCH} fixes a batch, {args.seconds:g} s each"
-        )
-        calls, lat, el = endpoint(port, [k for *_, k in people], web, n, args.seconds)
-        f_calls, f_lat, f_el = floor(raw, n, args.seconds)
-        rate, f_rate = calls / el, f_calls / f_el
-        print(f"  endpoint  {rate:8.1f} batches/s  p95 {p95_ms(lat):6.1f} ms  ({calls} batches)")
-        print(
-            f"  floor     {f_rate:8.1f} batches/s  p95 {p95_ms(f_lat):6.1f} ms  (INSERT … ON CONFLICT, {n} connections)"
-        )
-        print(
-            f"  ratio endpoint/floor: {rate / f_rate:.2f} of the rate; "
-            f"targets ≥ 300 batches/s ({'met' if rate >= 300 else 'NOT met'}), "
-            f"p95 ≤ 100 ms ({'met' if p95_ms(lat) <= 100 else 'NOT met'})"
-        )
-        comp, files, check, pts = compaction_vs_file(base, args.fixes)
-        print(f"compaction of a recording ({pts} fixes) vs file ingest of the same points (GPX):")
-        print(
-            f"  compaction {comp * 1000:7.1f} ms   file ingest {files * 1000:7.1f} ms   "
-            f"ratio {comp / files:.2f} (target ≤ 1: {'met' if comp <= files else 'NOT met'})"
-        )
-        print(f"  then the pair-day re-check both paths run: {check * 1000:.1f} ms")
+        if args.only != "compaction":
+            bench_endpoint(base, args.clients, args.seconds, args.auth)
+        if args.only != "endpoint":
+            bench_compaction(base, args.fixes)
     finally:
-        if server is not None:
-            server.terminate()
-            try:
-                server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
         teardown(base)
         shutil.rmtree(media, ignore_errors=True)
+    print(f"{load()} after the run")
 
 
 if __name__ == "__main__":

@@ -1,25 +1,29 @@
 """Staged fixes → tracks, through the same cleaning, partitions and store as a file upload.
 
-`compact(recording)` takes the recording's batches not yet compacted in one statement (the fixes
-as arrays; a GeoJSON of them is kept as the upload's original),
-hands them to `patrols.tracks.ingest.ingest_points`, marks those batches compacted, and then runs
-the upload's pair-day re-check (`patrols.evaluation.reevaluate_upload`). `compact_idle` does this
-for recordings that have been silent for a while (a phone that died or forgot "结束巡查").
+`compact(recording)` claims the recording's batches not yet compacted in one statement (the fixes
+as arrays, and a GeoJSON of them kept as the upload's original), hands them to
+`patrols.tracks.ingest.ingest_points` in the same transaction (no savepoint) and queues the
+upload's pair-day re-check job once; the finish request also runs the re-check itself, since the
+phone waits for the verdict. `compact_idle` does this for recordings that have been silent for a
+while (a phone that died or forgot "结束巡查"); `recorder.tasks` runs it every few minutes.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import numpy as np
+import shapely
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from geo.geojson import feature
+from geo.models import StreetOffice
 from patrols.evaluation import reevaluate_upload
+from patrols.models import TrackUpload
 from patrols.tasks import enqueue_recheck
 from patrols.tracks.errors import TrackRejected
 from patrols.tracks.formats import RawPoints, RefKind, TrackFormat
@@ -27,27 +31,31 @@ from patrols.tracks.ingest import ingest_points
 from patrols.tracks.store import decode_float8_array, fetch_binary
 from recorder.models import Recording
 from recorder.staging import max_accuracy_m
+from stewards.models import Steward
 
-# One statement takes the batches not yet compacted (marking them, so a batch that arrives
-# meanwhile waits for the next compaction), unnests and sorts their fixes by time once (the
-# aggregates keep the sorted input's order) and hands the columns back as binary float8 arrays
-# that numpy views.
-TAKE_STAGED = """
+# One statement claims the batches not yet compacted (marking them; rows another compaction holds
+# are skipped, so two never take the same batch and neither waits), returns their columns as
+# binary float8 arrays (numpy views them; one row per batch, no unnest or sort in PostgreSQL)
+# and what the store needs of the recording, its steward and the office's area (on the first row
+# only). Its transaction is the store's: a failure un-marks the batches.
+_CLAIM = """
 WITH b AS (
   UPDATE recorder_batch SET compacted = true
-  WHERE recording_id = %(rec)s AND NOT compacted
+  WHERE id IN (SELECT id FROM recorder_batch WHERE recording_id = %(rec)s AND NOT compacted
+               FOR UPDATE SKIP LOCKED)
   RETURNING seq, t, lon, lat, acc
-), f AS (
-  SELECT u.t, u.lon, u.lat, u.acc
-  FROM b, unnest(b.t, b.lon, b.lat, b.acc) AS u(t, lon, lat, acc)
-  ORDER BY u.t, b.seq
 )
-SELECT array_send(coalesce(array_agg(t), '{}'::float8[])),
-       array_send(coalesce(array_agg(lon), '{}'::float8[])),
-       array_send(coalesce(array_agg(lat), '{}'::float8[])),
-       array_send(coalesce(array_agg(acc), '{}'::float8[]))
-FROM f
+SELECT r.steward_id, r.device_id, r.uploaded_by_id, r.started_at, r.status, s.street_office_id,
+       CASE WHEN b.seq IS NULL OR b.seq = (SELECT min(seq) FROM b) THEN ST_AsBinary(o.geom) END,
+       b.seq, array_send(b.t), array_send(b.lon), array_send(b.lat), array_send(b.acc)
+FROM recorder_recording r
+JOIN {steward} s ON s.id = r.steward_id
+JOIN {office} o ON o.id = s.street_office_id
+LEFT JOIN b ON true
+WHERE r.id = %(rec)s
+ORDER BY b.seq
 """
+CLAIM = _CLAIM.format(steward=Steward._meta.db_table, office=StreetOffice._meta.db_table)
 
 
 @dataclass
@@ -62,24 +70,50 @@ class StagedFixes:
         return int(self.t.size)
 
 
-def take_staged(recording_id) -> StagedFixes:
-    """The recording's fixes not yet compacted, sorted by time; marks their batches compacted
-    (in the caller's transaction: a failure un-marks them)."""
-    [row] = fetch_binary(TAKE_STAGED, {"rec": recording_id})
-    return StagedFixes(*(decode_float8_array(b) for b in row))
+@dataclass
+class Claimed:
+    steward_id: int
+    device_id: str
+    uploaded_by_id: int | None
+    started_at: datetime
+    status: str
+    office_id: int
+    office_area: shapely.Geometry | None
+    fixes: StagedFixes
+
+
+def _sorted_fixes(rows: list[tuple]) -> StagedFixes:
+    """The batches' columns joined (a loop over batches, not fixes) and sorted by time, ties in
+    batch order."""
+    cols = [[decode_float8_array(b) for b in row[8:12]] for row in rows if row[7] is not None]
+    if not cols:
+        return StagedFixes(*(np.empty(0) for _ in range(4)))
+    t, lon, lat, acc = (np.concatenate(c) for c in zip(*cols, strict=True))
+    seq = np.repeat([row[7] for row in rows], [c[0].size for c in cols])
+    order = np.lexsort((seq, t))
+    return StagedFixes(t[order], lon[order], lat[order], acc[order])
+
+
+def claim(recording_id) -> Claimed | None:
+    """The recording's fixes not yet compacted, sorted by time, with its steward's office; marks
+    their batches compacted in the caller's transaction. None: no such recording."""
+    rows = fetch_binary(CLAIM, {"rec": recording_id})
+    if not rows:
+        return None
+    *head, office_id, area = rows[0][:7]
+    geom = shapely.from_wkb(bytes(area)) if area is not None else None
+    return Claimed(*head, office_id, geom, _sorted_fixes(rows))
 
 
 def original_geojson(fixes: StagedFixes, name: str) -> bytes:
-    """The fixes as the upload's kept original: one GeoJSON line with per-vertex ISO times and
-    accuracies, which the file path reads back into the same track (numpy and the C JSON
-    encoder write it; no Python per point)."""
-    ms = np.round(fixes.t * 1000).astype("datetime64[ms]")
-    times = np.char.add(np.datetime_as_string(ms, unit="ms"), "Z")
-    acc = np.where(np.isnan(fixes.acc), None, fixes.acc)
+    """The fixes as the upload's kept original: one GeoJSON LineString with per-vertex times
+    (epoch seconds) and accuracies, which the file path reads back into the same track. The C
+    JSON encoder writes the numbers (shortest exact decimals); no Python per point."""
+    acc = np.where(np.isnan(fixes.acc), None, fixes.acc).tolist()
     line = {"type": "LineString", "coordinates": np.column_stack([fixes.lon, fixes.lat]).tolist()}
-    props = {"name": name, "times": times.tolist(), "accuracy_m": acc.tolist()}
+    props = {"name": name, "times": fixes.t.tolist(), "accuracy_m": acc}
     doc = {"type": "FeatureCollection", "features": [feature(line, props)]}
-    return json.dumps(doc, separators=(",", ":")).encode()
+    return json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 @dataclass
@@ -106,65 +140,62 @@ def _raw_points(fixes: StagedFixes, keep: np.ndarray) -> RawPoints:
     )
 
 
-def _store(recording: Recording, result: CompactionResult, durable: bool) -> object | None:
-    """In the caller's transaction: take, ingest, note. Returns the new upload (or None).
-    With `durable`, the pair-day re-check job is queued in this same transaction."""
-    fixes = take_staged(recording.pk)
-    if fixes.size == 0:
-        recording.save(update_fields=["status", "ended_at"])
-        return None
+def _ingest(rid, got: Claimed, result: CompactionResult, durable: bool) -> None:
+    fixes = got.fixes
     with np.errstate(invalid="ignore"):
         inaccurate = fixes.acc > max_accuracy_m()
     result.points, result.inaccurate = fixes.size, int(inaccurate.sum())
-    name = f"patrol-{recording.started_at:%Y%m%d-%H%M}-{str(recording.pk)[:8]}.geojson"
+    name = f"patrol-{got.started_at:%Y%m%d-%H%M}-{str(rid)[:8]}.geojson"
     try:
         ingest = ingest_points(
             _raw_points(fixes, ~inaccurate),
             original_geojson(fixes, name),
             filename=name,
-            steward=recording.steward,
-            uploaded_by=recording.uploaded_by,
-            origin={"device_id": recording.device_id, "recording": str(recording.pk)},
+            steward=Steward(pk=got.steward_id, street_office_id=got.office_id),
+            uploaded_by=got.uploaded_by_id,
+            origin={"device_id": got.device_id, "recording": str(rid)},
+            office_area=got.office_area,
             enqueue=enqueue_recheck if durable else None,
+            in_transaction=True,
         )
     except TrackRejected as exc:
         result.rejected = exc.message
-        recording.compaction_note = exc.message
     else:
         result.upload_id, result.duplicate = ingest.upload.pk, ingest.duplicate
-        recording.upload = ingest.upload
-        recording.compaction_note = ""
-    recording.compacted_at = timezone.now()
-    recording.save(
-        update_fields=["status", "ended_at", "upload", "compaction_note", "compacted_at"]
-    )
-    return None if result.rejected or result.duplicate else recording.upload
 
 
 def compact(
-    recording: Recording, *, close: bool = False, skip_locked: bool = False, recheck: bool = True
-):
-    """Compact one recording (and close it when asked); then re-check its pair-days.
+    recording: Recording, *, close: bool = False, recheck: bool = True, answer: bool = False
+) -> CompactionResult:
+    """Compact one recording's staged fixes into tracks (and close it when asked).
 
-    `recheck=False` leaves the re-check to the caller (the benchmark times it apart, as the file
-    path's `ingest_file` is timed apart from its view's re-check).
+    With `recheck`, the pair-day re-check job is queued in the storing transaction (once); with
+    `answer` (the phone waits for the day's verdict) the re-check also runs now. `recheck=False`
+    leaves it to the caller (the benchmark times it apart, as `ingest_file` is timed apart from
+    its view's re-check).
     """
+    result = CompactionResult(recording)
+    now = timezone.now()
     with transaction.atomic():
-        locked = Recording.objects.select_for_update(skip_locked=skip_locked, of=("self",)).filter(
-            pk=recording.pk
-        )
-        rec = locked.select_related("steward__street_office", "uploaded_by").first()
-        if rec is None:  # another worker holds it
-            return CompactionResult(recording)
-        result = CompactionResult(rec)
-        if close and rec.status != Recording.Status.CLOSED:
-            rec.status, rec.ended_at = Recording.Status.CLOSED, timezone.now()
-        upload = _store(rec, result, durable=recheck)  # saves the recording once
-    if upload is not None and recheck:
-        # The phone waits for the day's answer, so it is computed now as well; the job queued with
-        # the tracks makes sure the re-check happens even if this process dies first (re-running
-        # it is harmless: a verdict is a function of the stored tracks).
-        result.verdicts = reevaluate_upload(upload)
+        got = claim(recording.pk)
+        if got is None:
+            return result
+        changes: dict = {}
+        if close and got.status != Recording.Status.CLOSED:
+            changes = {"status": Recording.Status.CLOSED, "ended_at": now}
+        if got.fixes.size:
+            _ingest(recording.pk, got, result, durable=recheck)
+            changes |= {"compaction_note": result.rejected, "compacted_at": now}
+            if result.upload_id is not None:
+                changes["upload_id"] = result.upload_id
+        if changes:
+            Recording.objects.filter(pk=recording.pk).update(**changes)
+            for key, value in changes.items():
+                setattr(recording, key, value)
+    if answer and result.upload_id is not None and not result.duplicate:
+        # The job queued with the tracks makes sure the re-check happens even if this process
+        # dies first; re-running it is harmless (a verdict is a function of the stored tracks).
+        result.verdicts = reevaluate_upload(TrackUpload.objects.get(pk=result.upload_id))
     return result
 
 
@@ -186,7 +217,8 @@ def compact_idle(idle: float | None = None, now=None) -> list[CompactionResult]:
         .distinct()
         .order_by("last_batch_at")
     )
-    results = [compact(rec, close=rec.last_batch_at < stale, skip_locked=True) for rec in pending]
+    # No re-check here: each compaction queues its job (nobody waits for the answer).
+    results = [compact(rec, close=rec.last_batch_at < stale) for rec in pending]
     Recording.objects.filter(status=Recording.Status.OPEN, created_at__lt=stale).exclude(
         last_batch_at__gte=stale
     ).update(status=Recording.Status.CLOSED, ended_at=now)

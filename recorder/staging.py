@@ -120,6 +120,17 @@ def _column(fixes: list, key: str, index_of_bad: list[int]) -> list:
     return values
 
 
+def _floats(values: list) -> np.ndarray:
+    try:
+        return np.asarray(values, dtype=np.float64)
+    except OverflowError:  # an integer beyond float8: infinite, refused by the range checks
+        big = 2.0**1023
+        return np.asarray(
+            [(math.inf if v > 0 else -math.inf) if abs(v) > big else v for v in values],
+            dtype=np.float64,
+        )
+
+
 def parse_fixes(body: object, started_at: float, now: float | None = None) -> tuple[int, Fixes]:
     """{seq, fixes:[{t, lon, lat, acc}]} → (seq, arrays), or BatchRejected naming the fix."""
     if not isinstance(body, dict):
@@ -142,11 +153,9 @@ def parse_fixes(body: object, started_at: float, now: float | None = None) -> tu
                 "bad_fix",
                 fix=bad[0],
             )
-    t = np.asarray(cols["t"], dtype=np.float64)
-    lon = np.asarray(cols["lon"], dtype=np.float64)
-    lat = np.asarray(cols["lat"], dtype=np.float64)
-    acc = np.asarray([math.nan if a is None else a for a in cols["acc"]], dtype=np.float64)
-    _check_ranges(t, lon, lat, acc, started_at, time.time() if now is None else now)
+    t, lon, lat = _floats(cols["t"]), _floats(cols["lon"]), _floats(cols["lat"])
+    acc = _floats([math.nan if a is None else a for a in cols["acc"]])
+    check_ranges(t, lon, lat, acc, started_at, time.time() if now is None else now)
     return seq, Fixes(t, lon, lat, acc)
 
 
@@ -154,9 +163,21 @@ def _first(mask: np.ndarray) -> int | None:
     return int(np.flatnonzero(mask)[0]) if mask.any() else None
 
 
-def _check_ranges(
-    t: np.ndarray, lon: np.ndarray, lat: np.ndarray, acc: np.ndarray, start: float, now: float
+def check_ranges(
+    t: np.ndarray,
+    lon: np.ndarray,
+    lat: np.ndarray,
+    acc: np.ndarray,
+    start: float | None,
+    now: float,
 ) -> None:
+    """BatchRejected naming the first bad fix; `start` None skips the recording's window (the
+    batch fast path checks it in SQL)."""
+    window = (
+        (t < start - EARLY_TOLERANCE_S) | (t > start + MAX_RECORDING_S)
+        if start is not None
+        else None
+    )
     checks = [
         (
             ~np.isfinite(lon) | ~np.isfinite(lat) | (np.abs(lon) > 180) | (np.abs(lat) > 90),
@@ -169,7 +190,7 @@ def _check_ranges(
             _("第 %(i)d 个定位点的时间在未来：请检查手机时钟。"),
         ),
         (
-            (t < start - EARLY_TOLERANCE_S) | (t > start + MAX_RECORDING_S),
+            window,
             "time_outside_recording",
             _("第 %(i)d 个定位点的时间不在这次巡查内（开始前或开始一天以后）。"),
         ),
@@ -180,7 +201,7 @@ def _check_ranges(
         ),
     ]
     for mask, code, message in checks:
-        if (i := _first(mask)) is not None:
+        if mask is not None and (i := _first(mask)) is not None:
             raise BatchRejected(message % {"i": i + 1}, code, fix=i)
 
 

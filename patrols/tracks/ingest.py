@@ -77,6 +77,9 @@ def _size_and_checksum(fileobj: IO[bytes], limit: int) -> tuple[int, str, bytes]
     return size, digest.hexdigest(), head
 
 
+_STEWARDS_OFFICE = object()  # default of `office_area`: look it up from the steward
+
+
 def _office_area(steward: Steward) -> shapely.Geometry | None:
     geom = steward.street_office.geom
     return shapely.from_wkb(bytes(geom.wkb)) if geom else None
@@ -180,15 +183,18 @@ def _store(
     tracks: list[CleanTrack],
     report_dict: dict,
     enqueue: Callable[[TrackUpload], int] | None = None,
+    in_transaction: bool = False,
 ) -> IngestResult:
-    """Save the original and COPY the tracks in one transaction; on failure delete the original."""
+    """Save the original and COPY the tracks in one transaction; on failure delete the original.
+    `in_transaction`: the caller's transaction is the store's (no savepoint); a repeated file then
+    raises IntegrityError and the caller's transaction rolls back."""
     fileobj.seek(0)
     stored_name = None
     # Before the upload's transaction, so a new month's partition (a brief lock on the parent
     # table) is committed on its own instead of being held for the whole write.
     ensure_partitions(_started_at(tr) for tr in tracks)
     try:
-        with transaction.atomic():
+        with transaction.atomic(savepoint=not in_transaction):
             upload.file.save(upload.sha256, File(fileobj), save=False)
             stored_name = upload.file.name
             upload.save()
@@ -198,6 +204,8 @@ def _store(
     except IntegrityError:
         # The same file arrived twice at once: the other request stored it.
         _delete_stored(upload, stored_name)
+        if in_transaction:
+            raise
         existing = TrackUpload.objects.filter(steward=upload.steward, sha256=upload.sha256).first()
         if existing is None:
             raise
@@ -259,15 +267,19 @@ def _clean_and_store(
     now: float | None,
     origin: dict | None = None,
     enqueue: Callable[[TrackUpload], int] | None = None,
+    office_area: shapely.Geometry | None | object = _STEWARDS_OFFICE,
+    in_transaction: bool = False,
 ) -> IngestResult:
     """The common tail of every ingest: clean, report, then store original and tracks."""
-    tracks, report = clean(points, area=_office_area(upload.steward), params=params, now=now)
+    if office_area is _STEWARDS_OFFICE:
+        office_area = _office_area(upload.steward)
+    tracks, report = clean(points, area=office_area, params=params, now=now)
     upload.cleaning_report = report.as_dict() | {
         "format": upload.format,
         "source_crs": upload.source_crs,
         **({"origin": origin} if origin else {}),
     }
-    return _store(upload, fileobj, tracks, upload.cleaning_report, enqueue)
+    return _store(upload, fileobj, tracks, upload.cleaning_report, enqueue, in_transaction)
 
 
 def ingest_points(
@@ -281,13 +293,17 @@ def ingest_points(
     params: CleaningParams | None = None,
     now: float | None = None,
     enqueue: Callable[[TrackUpload], int] | None = None,
+    office_area: shapely.Geometry | None | object = _STEWARDS_OFFICE,
+    in_transaction: bool = False,
 ) -> IngestResult:
     """Store points already in memory (the patrol recorder's fixes) exactly as an upload would.
 
     `original` is the file kept for audit (its format is `points.format`); its checksum dedupes
     like a file's. Cleaning, partitions, COPY and the all-or-nothing store are the file path's.
     `origin` (e.g. {"device_id": …, "recording": …}) is kept in the report as "origin":
-    `patrols.evidence` compares devices through it.
+    `patrols.evidence` compares devices through it. `uploaded_by` may be a user or a user id;
+    `office_area` saves the look-up when the caller has the steward's office area at hand;
+    `in_transaction` stores in the caller's transaction (see `_store`).
     """
     sha256 = hashlib.sha256(original).hexdigest()
     # No look-up first (a recorder never sends the same points twice): the unique constraint
@@ -300,7 +316,7 @@ def ingest_points(
         size_bytes=len(original),
         format=points.format.value,
         source_crs=CRS.WGS84.value,
-        uploaded_by=uploaded_by,
+        uploaded_by_id=getattr(uploaded_by, "pk", uploaded_by),
     )
     return _clean_and_store(
         upload,
@@ -310,6 +326,8 @@ def ingest_points(
         now=now,
         origin=origin,
         enqueue=enqueue,
+        office_area=office_area,
+        in_transaction=in_transaction,
     )
 
 

@@ -155,6 +155,8 @@ def test_two_phones_record_with_a_network_cut_and_a_reload_and_the_day_complies(
     taken = [page.evaluate("window.alleyRecorder.state().fixes") for page in (page_a, page_b)]
     for page in (page_a, page_b):
         _wait_sent(page)
+        page.click("[data-testid=stop]")  # the first tap only asks for a second one
+        assert page.inner_text("[data-testid=state]") != ""
         page.click("[data-testid=stop]")
         page.wait_for_function("window.alleyRecorder.state().recording === null", timeout=30000)
 

@@ -154,6 +154,21 @@
       return putMeta("current", state.cur);
     }).then(function () { showRecording(); watch(); return flush(); });
   }
+  // "结束巡查" needs a second tap within 5 s: a pocket or a shaky thumb must not end the patrol.
+  var armed = null;
+  function stopTapped() {
+    if (!state.cur || state.cur.finishing) return Promise.resolve();
+    if (armed === null) {
+      $("stop").textContent = T.confirm_stop;
+      armed = setTimeout(function () { armed = null; $("stop").textContent = T.stop; }, 5000);
+      return Promise.resolve();
+    }
+    clearTimeout(armed); armed = null; $("stop").textContent = T.stop;
+    return stop();
+  }
+  function pendingText(n) {
+    return n ? T.batches_waiting.replace("%(n)s", String(n)) : T.all_sent;
+  }
   function stop() {
     if (!state.cur) return Promise.resolve();
     if (state.watch !== null) navigator.geolocation.clearWatch(state.watch);
@@ -187,7 +202,7 @@
       setNet(false);  // offline: everything stays in IndexedDB for the next try
     }).then(function () {
       state.busy = false;
-      $("pending").textContent = state.cur ? String(state.cur.unacked.length) : "0";
+      $("pending").textContent = pendingText(state.cur ? state.cur.unacked.length : 0);
     });
   }
   function sendBatches(cur) {
@@ -316,7 +331,8 @@
 
   // ---- wiring
   $("start").addEventListener("click", start);
-  $("stop").addEventListener("click", stop);
+  T.stop = $("stop").textContent;
+  $("stop").addEventListener("click", stopTapped);
   window.addEventListener("online", flush);
   setInterval(flush, intervalMs);
   setInterval(tick, 1000);
