@@ -11,9 +11,11 @@ worker_class = "gthread"
 # Long work (re-checks, boards, imports) runs in the job worker, so a request never needs long.
 timeout = int(os.environ.get("ALLEY_WEB_TIMEOUT", "60"))
 graceful_timeout = 20
-# Recycle workers now and then so that a slow leak cannot grow without bound.
-max_requests = 2000
-max_requests_jitter = 200
+# Recycle workers now and then so that a slow leak cannot grow without bound; rarely, because a
+# recycle re-boots Django and drops kept-alive connections (at 2,000 requests a busy recording
+# hour recycled each worker every few seconds and fed the p95 tail).
+max_requests = int(os.environ.get("ALLEY_WEB_MAX_REQUESTS", "20000"))
+max_requests_jitter = 2000
 # The reverse proxy's address: only it may set X-Forwarded-* headers.
 forwarded_allow_ips = os.environ.get("ALLEY_FORWARDED_ALLOW_IPS", "127.0.0.1")
 accesslog = os.environ.get("ALLEY_ACCESS_LOG") or None
