@@ -12,9 +12,9 @@ its own order; no tile cache anywhere):
 
 * endpoint: GET /api/grids/coverage/tiles/z/x/y.pbf?from=…&to=… under gunicorn (one sync worker per
   client, DJANGO_DEBUG=0, ALLEY_CONN_MAX_AGE=60: persistent database connections), session login;
-* bare: the statements `patrols.coverage_queries.coverage_tile` sends (SET LOCAL jit = off and
-  COVERAGE_TILE, in one transaction) with the same parameters over --clients concurrent psycopg
-  connections.
+* bare: the query string `patrols.coverage_queries.coverage_tile` sends (SET LOCAL jit = off and
+  COVERAGE_TILE, one implicit transaction) with the same parameters, bound client-side as Django
+  binds them, over --clients concurrent psycopg connections.
 
 The real tables are untouched: the server and the bare connections get
 search_path=<bench schema>,public (libpq's PGOPTIONS), so the three coverage tables resolve to the
@@ -52,7 +52,7 @@ from django.db import connection  # noqa: E402
 
 from bench.coverage_tiles_data import build_district  # noqa: E402
 from geo.models import Membership, StreetOffice  # noqa: E402
-from patrols.coverage_queries import COVERAGE_TILE, COVERAGE_TILE_SETUP, tile_params  # noqa: E402
+from patrols.coverage_queries import COVERAGE_TILE_STATEMENT, tile_params  # noqa: E402
 
 X0, Y0 = 116.40, 39.90
 START, END = date(2019, 4, 1), date(2019, 4, 30)
@@ -176,16 +176,17 @@ def bare_client(schema: str, office_id: int):
         conn = psycopg.connect(
             host=db["HOST"], port=db["PORT"], dbname=db["NAME"], user=db["USER"],
             password=db.get("PASSWORD") or None, options=f"-c search_path={schema},public",
-            autocommit=True,
+            autocommit=True, cursor_factory=psycopg.ClientCursor,
         )  # fmt: skip
 
         def run(tile: tuple[int, int, int]) -> None:
             z, x, y = tile
             params = tile_params(office_id, z, x, y, START, END)
-            # The statements coverage_tile() sends, in its transaction.
-            with conn.transaction():
-                conn.execute(COVERAGE_TILE_SETUP)
-                conn.execute(COVERAGE_TILE, params).fetchone()
+            # What coverage_tile() sends: the same query string, bound client-side like Django's
+            # cursor (so no prepared statement on either side), in one round trip.
+            cur = conn.execute(COVERAGE_TILE_STATEMENT, params)
+            cur.nextset()
+            cur.fetchone()
 
         return run
 
