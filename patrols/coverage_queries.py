@@ -188,6 +188,16 @@ def coverage_rollup(office_id: int, start: date, end: date, level: str) -> list[
 # instead of ~30 pair-days; the days outside whole months from the pair-day rows (the
 # (segment, day) index). The two parts partition the period, so summed patrols count every
 # pair-day once, and bit_or unions the walked pieces whichever part they come from.
+# Tile coordinates of a segment. From z14 up, straight from lon/lat, the tile's lon/lat box mapped
+# linearly: longitude is linear in Web Mercator, and across one z14 tile latitude's curvature
+# moves a point by < 0.1 m, under a tile unit (0.6 m), so the tile differs from the transformed one
+# by at most one unit of 4096 in a few vertices. ST_Transform of every segment was half a z14
+# tile's time. Below z14 the curvature reaches several units: the exact transform.
+TILE_GEOM = """ST_AsMVTGeom(
+        CASE WHEN %(z)s >= 14 THEN seg.geom ELSE ST_Transform(seg.geom, 3857) END,
+        CASE WHEN %(z)s >= 14 THEN ST_Transform(ST_TileEnvelope(%(z)s, %(x)s, %(y)s), 4326)::box2d
+             ELSE ST_TileEnvelope(%(z)s, %(x)s, %(y)s)::box2d END,
+        4096, 64, true)"""
 COVERAGE_TILE_ROWS = """
 WITH seg AS (
     SELECT s.id, s.name, s.length_m, s.geom
@@ -197,8 +207,7 @@ WITH seg AS (
       AND s.geom && ST_Transform(ST_TileEnvelope(%(z)s, %(x)s, %(y)s, margin => 0.02), 4326)
 ),
 tile AS (
-    SELECT ST_AsMVTGeom(ST_Transform(seg.geom, 3857), ST_TileEnvelope(%(z)s, %(x)s, %(y)s), 4096, 64, true)
-               AS geom,
+    SELECT {TILE_GEOM} AS geom,
            seg.id, seg.name, round(seg.length_m::numeric, 1)::float8 AS length_m,
            round(coalesce(cov.share, 0)::numeric, 3)::float8 AS share,
            coalesce(cov.patrols, 0)::int AS patrols,
@@ -228,7 +237,7 @@ tile AS (
         GROUP BY length(part.bits)
     ) cov ON true
 )
-"""
+""".replace("{TILE_GEOM}", TILE_GEOM)
 # ST_AsMVT leaves out rows whose geometry clipped to NULL: a WHERE geom IS NOT NULL here made
 # PostgreSQL compute ST_AsMVTGeom twice per segment (filter and output), a fifth of a z14 tile.
 COVERAGE_TILE = (

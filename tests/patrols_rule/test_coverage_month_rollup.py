@@ -12,7 +12,7 @@ from patrols.evaluation import evaluate_pair_day
 from patrols.models import SegmentCoverage, SegmentCoverageMonth
 
 from . import factories, synth
-from .tile_reference import assert_tiles_match, tiles_over
+from .tile_reference import assert_tiles_match, max_shift_from_exact, tiles_over
 
 pytestmark = pytest.mark.django_db
 
@@ -85,3 +85,12 @@ def test_the_tile_from_the_roll_up_equals_the_pair_day_rows_through_every_write(
     _check(block)
     SegmentCoverage.objects.all().delete()
     assert not SegmentCoverageMonth.objects.exists()
+
+
+def test_tiles_from_z14_draw_lon_lat_within_a_tile_unit_of_the_exact_transform(block):
+    lon, lat = synth.LON0, synth.LAT0
+    bbox = (lon - 0.002, lat - 0.002, lon + 0.008, lat + 0.006)
+    tiles = [t for z in (14, 15, 16, 17, 18) for t in tiles_over(bbox, z)]
+    assert max_shift_from_exact(block["office"].id, tiles) <= 1.0
+    # Below z14 the tile is the exact transform.
+    assert max_shift_from_exact(block["office"].id, tiles_over(bbox, 12)) == 0.0

@@ -10,7 +10,7 @@ from datetime import date
 
 from django.db import connection
 
-from patrols.coverage_queries import COVERAGE_TILE_ROWS, tile_params
+from patrols.coverage_queries import COVERAGE_TILE_ROWS, TILE_GEOM, tile_params
 
 FROM_ROLLUP = COVERAGE_TILE_ROWS + (
     "SELECT id, share, patrols, claimed FROM tile WHERE geom IS NOT NULL ORDER BY 1, 2, 3"
@@ -38,10 +38,9 @@ SELECT seg.id, round(coalesce(cov.share, 0)::numeric, 3)::float8,
        EXISTS (SELECT 1 FROM grids_claim cl WHERE cl.segment_id = seg.id
                AND cl.valid_from <= %(end)s AND (cl.valid_to IS NULL OR cl.valid_to > %(start)s))
 FROM seg LEFT JOIN cov ON cov.segment_id = seg.id
-WHERE ST_AsMVTGeom(ST_Transform(seg.geom, 3857), ST_TileEnvelope(%(z)s, %(x)s, %(y)s), 4096, 64,
-                   true) IS NOT NULL
+WHERE {TILE_GEOM} IS NOT NULL
 ORDER BY 1, 2, 3
-"""
+""".replace("{TILE_GEOM}", TILE_GEOM)  # the same clipping as the tile: the coverage is compared
 
 MONTHS_DIRECT = """
 SELECT segment_id, date_trunc('month', day::timestamp)::date, claimed, length(covered_bits),
@@ -92,3 +91,22 @@ def assert_tiles_match(
                 assert got == _rows(DIRECT, params), (start, end, by_pair, (z, x, y))
                 walked += sum(1 for r in got if r[2] > 0)
     return walked
+
+
+EXACT_GEOM = """
+SELECT max(ST_HausdorffDistance(
+    ST_AsMVTGeom(ST_Transform(s.geom, 3857), ST_TileEnvelope(%(z)s, %(x)s, %(y)s), 4096, 64, true),
+    {TILE_GEOM}))
+FROM geo_segment s CROSS JOIN LATERAL (SELECT s.geom) seg
+WHERE s.street_office_id = %(office)s
+""".replace("{TILE_GEOM}", TILE_GEOM)
+
+
+def max_shift_from_exact(office_id: int, tiles: list[tuple[int, int, int]]) -> float:
+    """Largest distance, in tile units, between a segment as the tile draws it and as the exact
+    Web Mercator transform would (both clipped to the tile)."""
+    shifts = [
+        _rows(EXACT_GEOM, {"office": office_id, "z": z, "x": x, "y": y})[0][0] or 0.0
+        for z, x, y in tiles
+    ]
+    return max(shifts)
