@@ -128,7 +128,7 @@ class CoverageTile(APIView):
     def get(self, request, z: int, x: int, y: int):
         if not (0 <= z <= 22 and 0 <= x < 2**z and 0 <= y < 2**z):
             raise ValidationError({"tile": _("切片坐标无效")})
-        office = supervised_office(request)
+        office = supervised_office(request, only=("id",))  # not the boundary, per tile
         start, end = _period(request)
         tile = queries.coverage_tile(
             office.id, z, x, y, start, end, by_pair=request.query_params.get("by") == "pair"
