@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import time
 from datetime import date
 from multiprocessing import get_context
@@ -214,6 +215,11 @@ def main() -> None:
         "--db", action="store_true", help="also run the stored, end-to-end path on PostGIS"
     )
     args = ap.parse_args()
+    sys.stdout.reconfigure(line_buffering=True)  # progress shows through make and pipes
+    print(
+        f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; "
+        f"{args.pairs} pairs, {args.workers} workers{', stored path' if args.db else ''}"
+    )
 
     began = time.perf_counter()
     ids, lines, proj, segs, groups, members, tracks = build(args.pairs)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import struct
 import time
 from datetime import date
 
@@ -101,19 +102,39 @@ def _setup(
     return office, steward_of, {p: pair for p, pair in zip(members, pairs, strict=True)}
 
 
+# One binary COPY row: 5 fields (pair, member, t as int4; lon, lat as float8), built in numpy.
+_PT_ROW = np.dtype(
+    [("nf", ">i2"), ("l1", ">i4"), ("pair", ">i4"), ("l2", ">i4"), ("member", ">i4")]
+    + [("l3", ">i4"), ("t", ">i4"), ("l4", ">i4"), ("lon", ">f8"), ("l5", ">i4"), ("lat", ">f8")]
+)
+
+
 def _sql_floor(tracks, members, sample_pairs: list[int]) -> float:
-    """Bare same-second distance join in PostGIS over a sample of the points (timed: the join)."""
+    """Bare same-second distance join in PostGIS over a sample of the points (timed: the join).
+
+    The points go in by one binary COPY of numpy rows and become geometries in one statement.
+    """
     with connection.cursor() as cur:
         cur.execute(
-            "CREATE TEMP TABLE bench_pts (pair int, member int, t int, geom geometry(Point, 4326))"
+            "CREATE TEMP TABLE bench_pts_raw (pair int, member int, t int, lon float8, lat float8)"
         )
-        with cur.copy("COPY bench_pts (pair, member, t, geom) FROM STDIN") as copy:
+        with cur.cursor.copy("COPY bench_pts_raw FROM STDIN (FORMAT BINARY)") as copy:
+            copy.write(b"PGCOPY\n\xff\r\n\0" + struct.pack(">ii", 0, 0))
             for p in sample_pairs:
                 for k, m in enumerate(members[p]):
                     t, lon, lat = tracks[m]
-                    wkb = shapely.to_wkb(shapely.points(lon, lat), hex=True, include_srid=False)
-                    for row in zip(t.astype(int).tolist(), wkb, strict=True):
-                        copy.write_row((p, k, row[0], f"SRID=4326;{row[1]}"))
+                    rows = np.empty(t.size, dtype=_PT_ROW)
+                    rows["nf"], rows["l1"], rows["l2"], rows["l3"] = 5, 4, 4, 4
+                    rows["l4"], rows["l5"] = 8, 8
+                    rows["pair"], rows["member"], rows["t"] = p, k, t.astype(np.int32)
+                    rows["lon"], rows["lat"] = lon, lat
+                    copy.write(rows.tobytes())
+            copy.write(struct.pack(">h", -1))
+        cur.execute(
+            "CREATE TEMP TABLE bench_pts AS SELECT pair, member, t,"
+            " ST_SetSRID(ST_MakePoint(lon, lat), 4326)::geometry(Point, 4326) AS geom"
+            " FROM bench_pts_raw"
+        )
         cur.execute("ANALYZE bench_pts")
         began = time.perf_counter()
         cur.execute(
@@ -125,7 +146,7 @@ def _sql_floor(tracks, members, sample_pairs: list[int]) -> float:
         )
         cur.fetchall()
         took = time.perf_counter() - began
-        cur.execute("DROP TABLE bench_pts")
+        cur.execute("DROP TABLE bench_pts, bench_pts_raw")
     return took
 
 
@@ -136,6 +157,31 @@ def _vs_floor(seconds: float, workers: int, floors: dict[int, float]) -> str:
     return f"{seconds * workers / floors[1]:.1f}x the 1-process floor per core"
 
 
+# The bench office's rows, children first. Verdicts, coverage, claims, tracks and uploads protect
+# their pair, steward or segment (history is never deleted by accident), so the ORM cannot
+# cascade; and at district size (4,600 tracks, 35.9 M points) it should not load them anyway.
+_CLEANUP = [
+    "DELETE FROM grids_segmentcoverage WHERE street_office_id = %(o)s",
+    "DELETE FROM patrols_pairdayverdict WHERE street_office_id = %(o)s",
+    "DELETE FROM grids_claimevent WHERE claim_id IN"
+    " (SELECT id FROM grids_claim WHERE street_office_id = %(o)s)",
+    "DELETE FROM grids_assignmentchange WHERE street_office_id = %(o)s",
+    "DELETE FROM grids_claim WHERE street_office_id = %(o)s",
+    "DELETE FROM patrols_track WHERE street_office_id = %(o)s",
+    "DELETE FROM patrols_trackupload WHERE street_office_id = %(o)s",
+    "DELETE FROM patrols_pairmember WHERE pair_id IN"
+    " (SELECT id FROM patrols_pair WHERE street_office_id = %(o)s)",
+    "DELETE FROM patrols_stewardstatuschange WHERE steward_id IN"
+    " (SELECT id FROM patrols_steward WHERE street_office_id = %(o)s)",
+    "DELETE FROM patrols_pair WHERE street_office_id = %(o)s",
+    "DELETE FROM patrols_steward WHERE street_office_id = %(o)s",
+    "DELETE FROM geo_segment WHERE street_office_id = %(o)s OR source = %(code)s",
+    "DELETE FROM patrols_rulesettings WHERE street_office_id = %(o)s",
+    "DELETE FROM geo_community WHERE street_office_id = %(o)s",
+    "DELETE FROM geo_streetoffice WHERE id = %(o)s",
+]
+
+
 def cleanup(office: StreetOffice | None = None) -> None:
     offices = (
         [office]
@@ -143,12 +189,9 @@ def cleanup(office: StreetOffice | None = None) -> None:
         else list(StreetOffice.objects.filter(code__startswith="bench-compliance-"))
     )
     for o in offices:
-        with transaction.atomic():
-            Pair.objects.filter(street_office=o).delete()
-            Steward.objects.filter(street_office=o).delete()
-            Community.objects.filter(street_office=o).delete()
-            Segment.objects.filter(source=o.code).delete()
-            o.delete()
+        with transaction.atomic(), connection.cursor() as cur:
+            for sql in _CLEANUP:
+                cur.execute(sql, {"o": o.pk, "code": o.code})
 
 
 def run_db(ids, lines, groups, members, tracks, floors: dict[int, float]) -> None:
@@ -187,9 +230,14 @@ def run_db(ids, lines, groups, members, tracks, floors: dict[int, float]) -> Non
             f"{stored:.2f} s, {stats.compliant} compliant = {_vs_floor(stored, 2, floors)} "
             f"(tracks written in {wrote:.1f} s)"
         )
-        ok = stored <= 30 and 2 in floors and stored / floors[2] <= 2.5
+        ratio = stored / floors[2] if 2 in floors else float("nan")
         print(
-            f"target district-day <= 30 s and <= 2.5x the per-core floor: {'met' if ok else 'NOT met'}"
+            f"district-day (stored path, 2 processes): {stored:.1f} s; per-core floor (numpy, 2"
+            f" processes): {floors.get(2, float('nan')):.2f} s; ratio {ratio:.1f}x\n"
+            f"  target <= 30 s on this machine: {'met' if stored <= 30 else 'NOT met'}"
+            f"{'' if len(members) >= 2300 else f' (only judged at 2,300 pairs; this is {len(members):,})'}\n"
+            f"  target <= 2.5x the per-core floor: {'met' if ratio <= 2.5 else 'NOT met'}",
+            flush=True,
         )
         rng = np.random.default_rng(1)
         times = []
