@@ -234,7 +234,11 @@ class _UngatedChecks:
 
     def block(self, body: bytes) -> None:
         skip, self.skip = self.skip, 0
-        if b"<!" in body or body.find(b"<?", skip) >= 0:
+        # "!" and "?" alone are found at memchr speed and are rare in GPX; "<!" and "<?" are
+        # looked for only when they occur.
+        if b"!" in body and b"<!" in body:
+            raise FastPathMismatch
+        if body.find(b"?", skip) >= 0 and body.find(b"<?", skip) >= 0:
             raise FastPathMismatch
         if b":trkseg" in body:
             raise FastPathMismatch  # prefixed segments: let the gated tree parser count them
