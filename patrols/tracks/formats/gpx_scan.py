@@ -150,15 +150,16 @@ def _blocks(fileobj: IO[bytes]) -> Iterator[bytes]:
 _Columns = tuple[np.ndarray, Any, Any, Any]
 
 
-def _strict_columns(body: bytes) -> _Columns | None:
+def _strict_columns(body: bytes, n_segs: int | None = None) -> _Columns | None:
     """The block as numpy bytes columns, if every trkseg/trkpt in it has the strict layout."""
     strict_pattern = _GPX_STRICT_NO_REFS if b"&" in body else _GPX_STRICT
     with _collector_paused():
         tokens = strict_pattern.findall(body)
-    n_segs = body.count(b"<trkseg")
+    if n_segs is None:
+        n_segs = body.count(b"<trkseg")
     # bytes.count runs at memory speed; prefixed tags would be invisible to it, so they
     # (and any other layout) send the block to the general pattern.
-    if b":trkpt" in body or b":trkseg" in body:
+    if b":trk" in body:
         return None
     if len(tokens) != n_segs + body.count(b"<trkpt"):
         return None
@@ -232,7 +233,8 @@ class _UngatedChecks:
         self.roots = 0
         self.last = b""
 
-    def block(self, body: bytes) -> None:
+    def block(self, body: bytes) -> int:
+        """Check one block; returns its count of "<trkseg" (the strict scan needs it too)."""
         skip, self.skip = self.skip, 0
         # "!" and "?" alone are found at memchr speed and are rare in GPX; "<!" and "<?" are
         # looked for only when they occur.
@@ -240,13 +242,15 @@ class _UngatedChecks:
             raise FastPathMismatch
         if body.find(b"?", skip) >= 0 and body.find(b"<?", skip) >= 0:
             raise FastPathMismatch
-        if b":trkseg" in body:
-            raise FastPathMismatch  # prefixed segments: let the gated tree parser count them
-        self.open_segs += body.count(b"<trkseg") - body.count(b"</trkseg")
+        if b":trk" in body:
+            raise FastPathMismatch  # prefixed trk elements: the gated route reads them
+        opens = body.count(b"<trkseg")
+        self.open_segs += opens - body.count(b"</trkseg")
         self.roots += body.count(b"gpx>")
         if self.open_segs < 0:
             raise FastPathMismatch
         self.last = body
+        return opens
 
     def end(self) -> None:
         # One root, closed last: "gpx>" occurs once ("</gpx>"), so no second root follows.
@@ -266,11 +270,10 @@ def iter_gpx_fast(fileobj: IO[bytes], prolog_end: int | None = None) -> Iterator
     ungated = _UngatedChecks(prolog_end) if prolog_end is not None else None
     saw_gpx = False
     for body in _blocks(fileobj):
-        if ungated is not None:
-            ungated.block(body)
+        n_segs = ungated.block(body) if ungated is not None else None
         if not saw_gpx and _GPX_ROOT.search(body):
             saw_gpx = True
-        columns = _strict_columns(body)
+        columns = _strict_columns(body, n_segs)
         if columns is None:
             columns = _general_columns(body)
         is_seg, times, lats, lons = columns
