@@ -52,7 +52,7 @@ from django.db import connection  # noqa: E402
 
 from bench.coverage_tiles_data import build_district  # noqa: E402
 from geo.models import Membership, StreetOffice  # noqa: E402
-from patrols.coverage_queries import COVERAGE_TILE, COVERAGE_TILE_SETUP  # noqa: E402
+from patrols.coverage_queries import COVERAGE_TILE, COVERAGE_TILE_SETUP, tile_params  # noqa: E402
 
 X0, Y0 = 116.40, 39.90
 START, END = date(2019, 4, 1), date(2019, 4, 30)
@@ -181,11 +181,11 @@ def bare_client(schema: str, office_id: int):
 
         def run(tile: tuple[int, int, int]) -> None:
             z, x, y = tile
-            params = {"office": office_id, "z": z, "x": x, "y": y, "start": START, "end": END}
+            params = tile_params(office_id, z, x, y, START, END)
             # The statements coverage_tile() sends, in its transaction.
             with conn.transaction():
                 conn.execute(COVERAGE_TILE_SETUP)
-                conn.execute(COVERAGE_TILE, params | {"by_pair": False}).fetchone()
+                conn.execute(COVERAGE_TILE, params).fetchone()
 
         return run
 
@@ -221,8 +221,9 @@ def main() -> None:
             stats = build_district(cur, schema, office.id, args.side, START, args.days, X0, Y0)
         print(
             f"district in schema {schema}: {stats['segments']:,} segments, {stats['claims']:,} "
-            f"claims, {stats['coverage']:,} coverage rows over {args.days} days "
-            f"(built in {time.perf_counter() - t:.0f} s)"
+            f"claims, {stats['coverage']:,} coverage rows over {args.days} days, "
+            f"{stats['months']:,} month roll-up rows (built in {time.perf_counter() - t:.0f} s; "
+            f"the coverage INSERT with its roll-up triggers {stats['insert_s']:.1f} s)"
         )
         tiles = tiles_for(bbox, args.tiles)
         port = free_port()

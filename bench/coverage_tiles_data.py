@@ -1,16 +1,20 @@
 """A district's street network, claims and a month of coverage, generated in SQL in a bench schema.
 
-Used by bench/coverage_tiles.py. The three tables are copies of the real ones (columns, defaults,
+Used by bench/coverage_tiles.py. The four tables are copies of the real ones (columns, defaults,
 identity, checks; the real indexes are recreated after loading, foreign keys left out), so the tile
-query plans as it would on the real tables.
+query plans as it would on the real tables. The coverage copy carries the migration's own roll-up
+triggers, so the month roll-up is filled the way the application fills it: by the coverage INSERT.
 """
 
 from __future__ import annotations
 
+import importlib
 import math
+import time
 from datetime import date, timedelta
 
-TABLES = ("geo_segment", "grids_claim", "grids_segmentcoverage")
+TABLES = ("geo_segment", "grids_claim", "grids_segmentcoverage", "patrols_segmentcoveragemonth")
+ROLLUP = importlib.import_module("patrols.migrations.0011_coverage_month_rollup")
 BLOCK = 4  # a pair claims the segments of a BLOCK × BLOCK patch of the network (~32 segments)
 
 # A deterministic pseudo-random number in [0, 1) from integers (hashint8 is PostgreSQL's own).
@@ -77,10 +81,21 @@ def _coverage_sql(s: str, office: int, start: date, days: int) -> str:
     """
 
 
+def _copy_indexes(cur, s: str, tables: list[str]) -> None:
+    cur.execute(
+        "SELECT tablename, indexdef FROM pg_indexes WHERE schemaname = 'public' "
+        "AND tablename = ANY(%s)",
+        [tables],
+    )
+    for table, indexdef in cur.fetchall():
+        cur.execute(indexdef.replace(f" ON public.{table} ", f" ON {s}.{table} "))
+
+
 def build_district(
     cur, schema: str, office: int, side: int, start: date, days: int, x0: float, y0: float
 ) -> dict:
-    """Create `schema` with the three coverage tables filled; returns row counts."""
+    """Create `schema` with the four coverage tables filled; returns row counts and the time of
+    the coverage INSERT (its roll-up triggers included)."""
     s = schema
     cur.execute(f"CREATE SCHEMA {s}")
     for t in TABLES:
@@ -96,16 +111,19 @@ def build_district(
                    {office}
             FROM {s}.geo_segment WHERE {_h("id", "0", 11)} < 0.9"""
     )
-    cur.execute(_coverage_sql(s, office, start, days))
-    cur.execute(
-        "SELECT tablename, indexdef FROM pg_indexes WHERE schemaname = 'public' "
-        "AND tablename = ANY(%s)",
-        [list(TABLES)],
-    )
-    for table, indexdef in cur.fetchall():
-        cur.execute(indexdef.replace(f" ON public.{table} ", f" ON {s}.{table} "))
-    counts = {}
-    for t, key in zip(TABLES, ("segments", "claims", "coverage"), strict=True):
+    _copy_indexes(cur, s, [TABLES[3]])  # the roll-up's upsert needs its unique index
+    # The triggers' functions resolve table names on the search path: the bench copies here.
+    cur.execute(f"SET search_path = {s}, public")
+    try:
+        cur.execute(ROLLUP.FUNCTIONS + ROLLUP.TRIGGERS)
+        t = time.perf_counter()
+        cur.execute(_coverage_sql(s, office, start, days))
+        insert_s = time.perf_counter() - t
+    finally:
+        cur.execute("RESET search_path")
+    _copy_indexes(cur, s, list(TABLES[:3]))
+    counts = {"insert_s": insert_s}
+    for t, key in zip(TABLES, ("segments", "claims", "coverage", "months"), strict=True):
         cur.execute(f"ANALYZE {s}.{t}")
         cur.execute(f"SELECT count(*) FROM {s}.{t}")
         counts[key] = cur.fetchone()[0]

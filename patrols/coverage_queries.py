@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
 import numpy as np
@@ -183,8 +183,12 @@ def coverage_rollup(office_id: int, start: date, end: date, level: str) -> list[
 
 # One Mapbox vector tile of the coverage map, built by PostGIS (ST_AsMVT): the browser gets a few
 # kB per tile however many segments the office has. Coverage is aggregated only for the segments
-# in the tile (the (segment, pair, day) unique index serves the join).
-COVERAGE_TILE = """
+# in the tile. Whole calendar months of the period come from the month roll-up
+# (patrols_segmentcoveragemonth, kept by triggers on the coverage table): one row per segment
+# instead of ~30 pair-days; the days outside whole months from the pair-day rows (the
+# (segment, day) index). The two parts partition the period, so summed patrols count every
+# pair-day once, and bit_or unions the walked pieces whichever part they come from.
+COVERAGE_TILE_ROWS = """
 WITH seg AS (
     SELECT s.id, s.name, s.length_m, s.geom
     FROM geo_segment s
@@ -192,36 +196,43 @@ WITH seg AS (
       AND s.valid_from <= %(end)s AND (s.retired_on IS NULL OR s.retired_on > %(start)s)
       AND s.geom && ST_Transform(ST_TileEnvelope(%(z)s, %(x)s, %(y)s, margin => 0.02), 4326)
 ),
-cov AS (
-    SELECT c.segment_id,
-           bit_count(bit_or(c.covered_bits))::float8 / length(bit_or(c.covered_bits)) AS share,
-           sum(c.patrol_count) AS patrols
-    FROM grids_segmentcoverage c
-    JOIN seg ON seg.id = c.segment_id
-    WHERE c.day BETWEEN %(start)s AND %(end)s AND (NOT %(by_pair)s OR c.claimed) AND c.walked_m > 0
-    GROUP BY c.segment_id, length(c.covered_bits)
-),
-claimed AS (
-    -- One lookup for the tile, not an EXISTS per segment (that probed the exclusion constraint's
-    -- GiST index once per segment: a third of a z14 tile's time). = ANY(ARRAY(...)) keeps it on
-    -- the segment_id btree; a join was planned as a hash over every claim of the city.
-    SELECT DISTINCT cl.segment_id
-    FROM grids_claim cl
-    WHERE cl.segment_id = ANY (ARRAY(SELECT id FROM seg))
-      AND cl.valid_from <= %(end)s AND (cl.valid_to IS NULL OR cl.valid_to > %(start)s)
-),
 tile AS (
     SELECT ST_AsMVTGeom(ST_Transform(seg.geom, 3857), ST_TileEnvelope(%(z)s, %(x)s, %(y)s), 4096, 64, true)
                AS geom,
            seg.id, seg.name, round(seg.length_m::numeric, 1)::float8 AS length_m,
            round(coalesce(cov.share, 0)::numeric, 3)::float8 AS share,
            coalesce(cov.patrols, 0)::int AS patrols,
-           claimed.segment_id IS NOT NULL AS claimed
-    FROM seg LEFT JOIN cov ON cov.segment_id = seg.id
-    LEFT JOIN claimed ON claimed.segment_id = seg.id
+           -- On the segment_id btree: the planner took the exclusion constraint's GiST index
+           -- for an EXISTS per segment, a third of a z14 tile's time.
+           seg.id IN (SELECT cl.segment_id FROM grids_claim cl
+                      WHERE cl.segment_id = ANY (ARRAY(SELECT id FROM seg))
+                        AND cl.valid_from <= %(end)s
+                        AND (cl.valid_to IS NULL OR cl.valid_to > %(start)s)) AS claimed
+    FROM seg
+    -- Per segment (LATERAL: index probes, whatever the planner guesses of the tile's size).
+    LEFT JOIN LATERAL (
+        SELECT bit_count(bit_or(part.bits))::float8 / length(bit_or(part.bits)) AS share,
+               sum(part.patrols) AS patrols
+        FROM (
+            SELECT m.covered_bits AS bits, m.patrol_count AS patrols
+            FROM patrols_segmentcoveragemonth m
+            WHERE m.segment_id = seg.id AND m.month >= %(month_from)s AND m.month < %(month_to)s
+              AND (NOT %(by_pair)s OR m.claimed)
+            UNION ALL
+            SELECT c.covered_bits, c.patrol_count
+            FROM grids_segmentcoverage c
+            WHERE %(any_days)s AND c.segment_id = seg.id AND c.day BETWEEN %(start)s AND %(end)s
+              AND (c.day < %(month_from)s OR c.day >= %(month_to)s)
+              AND (NOT %(by_pair)s OR c.claimed) AND c.walked_m > 0
+        ) part
+        GROUP BY length(part.bits)
+    ) cov ON true
 )
-SELECT ST_AsMVT(tile, 'coverage', 4096, 'geom', 'id') FROM tile WHERE geom IS NOT NULL
 """
+COVERAGE_TILE = (
+    COVERAGE_TILE_ROWS
+    + "SELECT ST_AsMVT(tile, 'coverage', 4096, 'geom', 'id') FROM tile WHERE geom IS NOT NULL"
+)
 
 
 # The planner's cost for a tile (ST_AsMVTGeom on thousands of rows) passes jit_above_cost, and
@@ -230,23 +241,36 @@ SELECT ST_AsMVT(tile, 'coverage', 4096, 'geom', 'id') FROM tile WHERE geom IS NO
 COVERAGE_TILE_SETUP = "SET LOCAL jit = off"
 
 
+def whole_months(start: date, end: date) -> tuple[date, date]:
+    """[first, after) of the calendar months lying wholly in [start, end]; first == after if none."""
+    first = start if start.day == 1 else _next_month(start)
+    after = _next_month(end) if _next_month(end) == end + timedelta(days=1) else end.replace(day=1)
+    return (first, after) if first < after else (start, start)
+
+
+def _next_month(d: date) -> date:
+    return date(d.year + d.month // 12, d.month % 12 + 1, 1)
+
+
+def tile_params(
+    office_id: int, z: int, x: int, y: int, start: date, end: date, *, by_pair: bool = False
+) -> dict:
+    """COVERAGE_TILE's parameters (the bench sends the same)."""
+    month_from, month_to = whole_months(start, end)
+    # A literal false when the months cover the period: the planner drops the pair-day branch.
+    any_days = (month_from, month_to) != (start, end + timedelta(days=1))
+    return {
+        "office": office_id, "z": z, "x": x, "y": y, "start": start, "end": end,
+        "by_pair": by_pair, "month_from": month_from, "month_to": month_to, "any_days": any_days,
+    }  # fmt: skip
+
+
 def coverage_tile(
     office_id: int, z: int, x: int, y: int, start: date, end: date, *, by_pair: bool = False
 ) -> bytes:
     with transaction.atomic(), connection.cursor() as cur:
         cur.execute(COVERAGE_TILE_SETUP)
-        cur.execute(
-            COVERAGE_TILE,
-            {
-                "office": office_id,
-                "z": z,
-                "x": x,
-                "y": y,
-                "start": start,
-                "end": end,
-                "by_pair": by_pair,
-            },
-        )
+        cur.execute(COVERAGE_TILE, tile_params(office_id, z, x, y, start, end, by_pair=by_pair))
         (tile,) = cur.fetchone()
     return bytes(tile or b"")
 

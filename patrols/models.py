@@ -225,7 +225,41 @@ class SegmentCoverage(models.Model):
         indexes = [
             models.Index(fields=["street_office", "day"]),
             models.Index(fields=["pair", "day"]),
+            # The tile reads the days outside whole months per segment (the unique index leads
+            # with pair after segment, so a day range scans every day of every pair).
+            models.Index(fields=["segment", "day"], name="coverage_segment_day"),
         ]
 
     def __str__(self) -> str:
         return f"{self.segment_id} {self.pair_id} {self.day} {self.covered_share:.0%}"
+
+
+class SegmentCoverageMonth(models.Model):
+    """Walked coverage of one segment in one calendar month, over every pair (walked rows only):
+    what a coverage tile of whole months reads instead of ~30 pair-day rows per segment.
+
+    Kept by statement triggers on grids_segmentcoverage (migration 0011), in the transaction of
+    every write to it whoever writes (the evaluation's COPY, the ORM, SQL): claimed and unclaimed
+    rows apart, so "the claiming pair's own walks" is the claimed row alone. Never written here.
+    """
+
+    # The unique constraint below leads with segment: no separate index.
+    segment = models.ForeignKey(Segment, on_delete=models.PROTECT, related_name="+", db_index=False)
+    month = models.DateField(_("月份"))  # the first day of the month
+    claimed = models.BooleanField(_("本组认领"))
+    n_bits = models.PositiveSmallIntegerField()  # bit_or needs equal lengths: one row per length
+    covered_bits = BitStringField(_("走过的分段"))  # bit_or over the month's pair-days
+    patrol_count = models.PositiveIntegerField(_("巡查次数"))  # sum over the month's pair-days
+    last_patrolled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("街巷月覆盖")
+        verbose_name_plural = _("街巷月覆盖")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["segment", "month", "claimed", "n_bits"], name="coverage_month_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.segment_id} {self.month:%Y-%m} {self.patrol_count}"

@@ -10,6 +10,8 @@ from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
+from tests.patrols_rule.tile_reference import MONTHS_DIRECT, MONTHS_KEPT
+
 # The heads before the move; the new apps had no migrations then. geo's later migrations are
 # independent of the move and today's load_demo needs them (issue 17: the versioned network).
 OLD_HEAD = [
@@ -93,6 +95,15 @@ def test_a_demo_database_migrates_to_the_new_layout_unchanged(settings, tmp_path
     executor = _migrate(executor.loader.graph.leaf_nodes())
     after, schema_after = _snapshot()
     assert after == before
+    # patrols 0011 (after the move) adds the coverage month roll-up and a (segment, day) index;
+    # its backfill of the demo's coverage equals the month aggregates of the rows.
+    added = {"patrols_segmentcoveragemonth", "coverage_segment_day"}
+    schema_after = [r for r in schema_after if r[0] not in added and r[1] not in added]
+    with connection.cursor() as cur:
+        cur.execute(MONTHS_KEPT)
+        kept = cur.fetchall()
+        cur.execute(MONTHS_DIRECT)
+        assert kept == cur.fetchall() and len(kept) > 100
     assert schema_after == schema_before  # state-only: no column, index or constraint touched
     # Content types (and so permissions and admin history) followed their models.
     assert ContentType.objects.get(app_label="stewards", model="steward").pk == old_ct
