@@ -348,6 +348,26 @@ def _load_all_of(
     return loader(stewards, start, end) if stewards else {}
 
 
+# The month roll-up's triggers (migration 0011) join a statement's transition rows with the
+# coverage tables. On tables the planner has no statistics for (a new office, a first run, a
+# bulk import autovacuum has not caught up with) it picks nested loops, which grow with rows
+# squared: deleting 3,206 rows took 2.9 s, and 15 ms once both tables were analysed.
+_STALE_COVERAGE_STATS = """
+SELECT relname FROM pg_stat_user_tables
+WHERE relname IN ('grids_segmentcoverage', 'patrols_segmentcoveragemonth')
+  AND n_mod_since_analyze > 1000 + 0.2 * n_live_tup
+"""
+
+
+def _analyse_stale_coverage_tables() -> None:
+    """ANALYZE the coverage tables when they changed much since their last statistics (what
+    autovacuum would do, now rather than within the next minute)."""
+    with connection.cursor() as cur:
+        cur.execute(_STALE_COVERAGE_STATS)
+        for (table,) in cur.fetchall():
+            cur.execute(f"ANALYZE {connection.ops.quote_name(table)}")
+
+
 @dataclass
 class OfficeRunStats:
     days: int = 0
@@ -414,6 +434,7 @@ def evaluate_street_office(
             params=params,
         )
         done = compliant = rows = 0
+        _analyse_stale_coverage_tables()
         try:
             # One transaction for the day; each part is stored as it arrives.
             with _day_parts(keys, workers) as parts, transaction.atomic():
