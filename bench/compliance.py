@@ -16,6 +16,10 @@ in tiles until every pair has ~1 km of alleys to claim, as numpy arrays (no inge
   single pair-day re-checks (`evaluate_pair_day`)
   for the p95; and a bare SQL same-second distance join over a 5 % sample of the points as a
   second floor (scaled to the full size).
+
+The district-day figure (stored path, 2 processes) is divided by the per-core floor of the same
+work: the same tracks read from PostGIS (`load_points`, in 2 forked processes over the
+evaluation's chunks) and paired by the second; wall time for the targets, CPU seconds beside it.
 """
 
 from __future__ import annotations
