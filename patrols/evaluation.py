@@ -110,10 +110,12 @@ def _assess(
     evidence = _evidence(member_ids, tracks, sources or {}, names, params)
     r = assess_on_segments(day, member_ids, claimed_ids, tracks, segs, projection, params, evidence)
     m, v, cov, walked, is_claimed = r.measurement, r.verdict, r.coverage, r.walked, r.is_claimed
-    covered = np.unique(walked.sample)
-    share = cov.share
+    covered = cov.covered if cov.covered is not None else np.unique(walked.sample)
+    written = np.flatnonzero(is_claimed | (cov.walked_m > 0))
+    share = np.zeros(len(segs.ids))
+    share[written] = cov.restrict(written).share  # only the rows written, not the district
     rows = []
-    for i in np.flatnonzero(is_claimed | (cov.walked_m > 0)):
+    for i in written:
         first, end = segs.piece_start[i], segs.piece_start[i + 1]
         lo, hi = np.searchsorted(covered, [first, end])
         bits = np.full(end - first, ord("0"), dtype=np.uint8)
