@@ -16,12 +16,17 @@ in tiles until every pair has ~1 km of alleys to claim, as numpy arrays (no inge
   single pair-day re-checks (`evaluate_pair_day`)
   for the p95; and a bare SQL same-second distance join over a 5 % sample of the points as a
   second floor (scaled to the full size).
+
+The district-day figure (stored path, 2 processes) is divided by the per-core floor of the same
+work: the same tracks read from PostGIS (`load_points`, in 2 forked processes over the
+evaluation's chunks) and paired by the second; wall time for the targets, CPU seconds beside it.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import sys
 import time
 from datetime import date
 from multiprocessing import get_context
@@ -214,6 +219,11 @@ def main() -> None:
         "--db", action="store_true", help="also run the stored, end-to-end path on PostGIS"
     )
     args = ap.parse_args()
+    sys.stdout.reconfigure(line_buffering=True)  # progress shows through make and pipes
+    print(
+        f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; "
+        f"{args.pairs} pairs, {args.workers} workers{', stored path' if args.db else ''}"
+    )
 
     began = time.perf_counter()
     ids, lines, proj, segs, groups, members, tracks = build(args.pairs)

@@ -9,13 +9,14 @@ Points come from `points_loader(steward_ids, start, end)` — by default
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from multiprocessing import get_context
 
 import numpy as np
-from django.db import transaction
+from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from geo.local_days import local_day_bounds_epoch, local_days_epoch
@@ -109,10 +110,12 @@ def _assess(
     evidence = _evidence(member_ids, tracks, sources or {}, names, params)
     r = assess_on_segments(day, member_ids, claimed_ids, tracks, segs, projection, params, evidence)
     m, v, cov, walked, is_claimed = r.measurement, r.verdict, r.coverage, r.walked, r.is_claimed
-    covered = np.unique(walked.sample)
-    share = cov.share
+    covered = cov.covered if cov.covered is not None else np.unique(walked.sample)
+    written = np.flatnonzero(is_claimed | (cov.walked_m > 0))
+    share = np.zeros(len(segs.ids))
+    share[written] = cov.restrict(written).share  # only the rows written, not the district
     rows = []
-    for i in np.flatnonzero(is_claimed | (cov.walked_m > 0)):
+    for i in written:
         first, end = segs.piece_start[i], segs.piece_start[i + 1]
         lo, hi = np.searchsorted(covered, [first, end])
         bits = np.full(end - first, ord("0"), dtype=np.uint8)
@@ -193,7 +196,16 @@ VERDICT_UPDATE_FIELDS = [
 ]
 
 
-def _store(results: list[PairDayResult], pairs: dict[int, Pair], params: RuleParams) -> None:
+def _store(
+    results: list[PairDayResult],
+    pairs: dict[int, Pair],
+    params: RuleParams,
+    *,
+    replace_coverage: bool = True,
+) -> None:
+    """Verdicts upserted and the pair-days' coverage rows written, replacing their old rows
+    unless the caller already deleted them (`replace_coverage=False`: an office run deletes a
+    day's rows once, since every delete statement recounts the months it touched)."""
     if not results:
         return
     now = timezone.now()
@@ -205,11 +217,12 @@ def _store(results: list[PairDayResult], pairs: dict[int, Pair], params: RulePar
             update_fields=VERDICT_UPDATE_FIELDS,
             batch_size=2000,
         )
-        by_day: dict[date, list[int]] = {}
-        for r in results:
-            by_day.setdefault(r.day, []).append(r.pair_id)
-        for day, pair_ids in by_day.items():
-            SegmentCoverage.objects.filter(day=day, pair_id__in=pair_ids).delete()
+        if replace_coverage:
+            by_day: dict[date, list[int]] = {}
+            for r in results:
+                by_day.setdefault(r.day, []).append(r.pair_id)
+            for day, pair_ids in by_day.items():
+                SegmentCoverage.objects.filter(day=day, pair_id__in=pair_ids).delete()
         grid_queries.copy_coverage_rows([row for r in results for row in r.coverage_rows])
 
 
@@ -286,6 +299,13 @@ PARALLEL_MIN_PAIRS = 50
 
 def _assess_chunk(pair_ids: list[int]) -> list[PairDayResult]:
     st = _FORK_STATE
+    tracks = st["tracks"]
+    if tracks is None:
+        # A forked worker reads its own pairs' points on its own connection: the reading and
+        # decoding run on every core instead of before the fork in one process.
+        stewards = sorted({s for p in pair_ids for s in st["members"][p]})
+        tracks = st["loader"](stewards, *st["window"]) if stewards else {}
+        connections.close_all()  # the worker's own connection, opened by the loader
     out = []
     for pair_id in pair_ids:
         r = _assess(
@@ -293,7 +313,7 @@ def _assess_chunk(pair_ids: list[int]) -> list[PairDayResult]:
             st["day"],
             st["members"][pair_id],
             st["claims"].get(pair_id, []),
-            st["tracks"],
+            tracks,
             st["segs"],
             st["projection"],
             st["params"],
@@ -303,6 +323,51 @@ def _assess_chunk(pair_ids: list[int]) -> list[PairDayResult]:
         r.measurement = None  # per-second series: not needed once the rows are built
         out.append(r)
     return out
+
+
+@contextmanager
+def _day_parts(keys: list[int], workers: int) -> Iterator[Iterator[list[PairDayResult]]]:
+    """Every pair-day of _FORK_STATE's day, a chunk at a time (in forked workers when asked).
+
+    A context: the workers are forked on entry, before the caller opens its transaction.
+    """
+    if workers > 1 and len(keys) >= PARALLEL_MIN_PAIRS:
+        # Forked workers inherit the prepared segments and compute (no writes); they send back
+        # verdicts and coverage rows, which the caller stores while the others still compute.
+        size = max(1, min(50, len(keys) // (2 * workers)))
+        chunks = [keys[i : i + size] for i in range(0, len(keys), size)]
+        if _FORK_STATE["tracks"] is None:
+            connections.close_all()  # no socket shared with the children; reopened on next use
+        with get_context("fork").Pool(workers) as pool:
+            yield pool.imap(_assess_chunk, chunks)
+        return
+    yield (_assess_chunk(keys[i : i + 100]) for i in range(0, len(keys), 100))
+
+
+def _load_all_of(
+    loader: PointsLoader, stewards: list[int], start: datetime, end: datetime
+) -> dict[int, TrackArrays]:
+    return loader(stewards, start, end) if stewards else {}
+
+
+# The month roll-up's triggers (migration 0011) join a statement's transition rows with the
+# coverage tables. On tables the planner has no statistics for (a new office, a first run, a
+# bulk import autovacuum has not caught up with) it picks nested loops, which grow with rows
+# squared: deleting 3,206 rows took 2.9 s, and 15 ms once both tables were analysed.
+_STALE_COVERAGE_STATS = """
+SELECT relname FROM pg_stat_user_tables
+WHERE relname IN ('grids_segmentcoverage', 'patrols_segmentcoveragemonth')
+  AND n_mod_since_analyze > 1000 + 0.2 * n_live_tup
+"""
+
+
+def _analyse_stale_coverage_tables() -> None:
+    """ANALYZE the coverage tables when they changed much since their last statistics (what
+    autovacuum would do, now rather than within the next minute)."""
+    with connection.cursor() as cur:
+        cur.execute(_STALE_COVERAGE_STATS)
+        for (table,) in cur.fetchall():
+            cur.execute(f"ANALYZE {connection.ops.quote_name(table)}")
 
 
 @dataclass
@@ -325,8 +390,11 @@ def evaluate_street_office(
 ) -> OfficeRunStats:
     """Recompute every pair-day of the office in [start_date, end_date] (inclusive).
 
-    One day at a time: load every member's points for the day once, assess each pair (in
-    `workers` forked processes when > 1), then store the day's verdicts and coverage rows.
+    One day at a time, in one transaction: delete the day's coverage rows once, assess each
+    pair (in `workers` forked processes when > 1, each reading its own pairs' points; otherwise
+    every member's points are loaded once) and store each chunk's verdicts and coverage rows as
+    it arrives, so the reading, decoding and storing overlap the compute instead of running
+    before and after it in one process.
     """
     loader = points_loader or _default_loader()
     params = params or params_for_office(office.id)
@@ -346,8 +414,11 @@ def evaluate_street_office(
         claims = claimed_segments(day, members)
         stewards = sorted({s for ms in members.values() for s in ms})
         start, end = _load_window(day, params)
-        tracks = loader(stewards, start, end) if stewards else {}
         sources = track_sources(stewards, start, end) if stewards else {}
+        keys = list(members)
+        forking = workers > 1 and len(keys) >= PARALLEL_MIN_PAIRS
+        # Workers read their own points unless the caller's transaction holds data that other
+        # connections cannot see yet (then the parent reads, and the children inherit them).
         _FORK_STATE.update(
             sources=sources,
             names=_names(stewards) if sources else {},
@@ -355,39 +426,39 @@ def evaluate_street_office(
             day=day,
             members=members,
             claims=claims,
-            tracks=tracks,
+            tracks=None
+            if forking and not connection.in_atomic_block
+            else _load_all_of(loader, stewards, start, end),
+            loader=loader,
+            window=(start, end),
             segs=segs,
             projection=projection,
             params=params,
         )
-        keys = list(members)
-        results: list[PairDayResult] = []
-        if workers > 1 and len(keys) >= PARALLEL_MIN_PAIRS:
-            # Forked workers inherit the loaded points and the prepared segments; they only
-            # compute (no database) and send back verdicts and coverage rows.
-            size = max(1, min(50, len(keys) // (2 * workers)))
-            chunks = [keys[i : i + size] for i in range(0, len(keys), size)]
-            with get_context("fork").Pool(workers) as pool:
-                for part in pool.imap(_assess_chunk, chunks):
-                    results.extend(part)
+        done = compliant = rows = 0
+        _analyse_stale_coverage_tables()
+        try:
+            # One transaction for the day; each part is stored as it arrives.
+            with _day_parts(keys, workers) as parts, transaction.atomic():
+                SegmentCoverage.objects.filter(day=day, pair_id__in=keys).delete()
+                for part in parts:
+                    _store(part, pairs, params, replace_coverage=False)
+                    done += len(part)
+                    compliant += sum(1 for r in part if r.verdict.compliant)
+                    rows += sum(len(r.coverage_rows) for r in part)
                     if progress:
-                        progress(len(results), len(keys), f"{day} {len(results)}/{len(keys)}")
-        else:
-            for i in range(0, len(keys), 100):
-                results.extend(_assess_chunk(keys[i : i + 100]))
-                if progress:
-                    progress(len(results), len(keys), f"{day} {len(results)}/{len(keys)}")
-        _FORK_STATE.clear()
-        _store(results, pairs, params)
+                        progress(done, len(keys), f"{day} {done}/{len(keys)}")
+        finally:
+            _FORK_STATE.clear()
         stats.days += 1
-        stats.pair_days += len(results)
-        stats.compliant += sum(1 for r in results if r.verdict.compliant)
-        stats.coverage_rows += sum(len(r.coverage_rows) for r in results)
+        stats.pair_days += done
+        stats.compliant += compliant
+        stats.coverage_rows += rows
         if progress:
             progress(
                 d + 1,
                 n_days,
-                f"{day}: {len(results)} 组, {sum(1 for r in results if r.verdict.compliant)} 组达标",
+                f"{day}: {done} 组, {compliant} 组达标",
             )
     return stats
 

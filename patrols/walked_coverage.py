@@ -206,6 +206,8 @@ class SegmentCoverageResult:
     walked_m: np.ndarray
     patrols: np.ndarray  # number of separate passes
     last_time: np.ndarray  # epoch seconds, NaN if never
+    # Sorted distinct pieces walked (indices into the samples): the covered bits, found once.
+    covered: np.ndarray | None = None
 
     @property
     def share(self) -> np.ndarray:
@@ -247,7 +249,9 @@ def summarise(samples: SegmentSamples, walked: Walked, pass_gap_s: float) -> Seg
         is_last = np.ones(len(seg), dtype=bool)
         is_last[:-1] = seg[1:] != seg[:-1]
         last[seg[is_last]] = tm[is_last]
-    return SegmentCoverageResult(samples.segment_ids, samples.lengths_m, walked_m, patrols, last)
+    return SegmentCoverageResult(
+        samples.segment_ids, samples.lengths_m, walked_m, patrols, last, covered
+    )
 
 
 def walking_points(measurement) -> tuple[np.ndarray, ...]:

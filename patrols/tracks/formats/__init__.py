@@ -8,11 +8,14 @@ Every format ends in the same shape so cleaning and storage never care where poi
 - `ref` int64: where the point is in the file, for error messages — a line number for text
   formats (CSV, PLT), the 1-based point ordinal for XML/JSON formats (see `RefKind`).
 
-XML safety: every XML file first goes through `refuse_unsafe_xml`, an expat pass with
-defusedxml's policy (entity declarations and external references raise defusedxml's exceptions)
-that also proves the file well-formed. GPX is then read by a C-speed regex scan in 4 MB blocks
-when the file is plain (no comments/CDATA/DOCTYPE) and every trkpt is accounted for, otherwise by
-ElementTree's iterparse, clearing elements as they are read. Either way memory follows the number
+XML safety: every XML file the tree parser reads first goes through `refuse_unsafe_xml`, an
+expat pass with defusedxml's policy (entity declarations and external references raise
+defusedxml's exceptions) that also proves the file well-formed. GPX is read by a C-speed regex
+scan in 4 MB blocks when the file is plain (no comments/CDATA/DOCTYPE/PI) and every trkpt is
+accounted for, otherwise by ElementTree's iterparse, clearing elements as they are read. A GPX
+whose prolog is plain (`plain_prolog`: no DTD, so nothing can declare an entity; an encoding in
+which "<!" is those bytes) skips the gate on the regex path, which expands no reference; see
+gpx_scan's docstring for what stands in for the gate there. Either way memory follows the number
 of points (~40 bytes each), never the size of the XML tree.
 
 Modules: `points` (the shapes above), `detect` (which format), `columns` (text → numpy numbers and
@@ -100,8 +103,9 @@ def read_points(
     try:
         chunks = list(iter_chunks(fileobj, fmt, columns=columns, naive_tz=naive_tz))
     except FastPathMismatch:
+        # Not gated=True: the scan may have run without the expat gate (plain prolog).
         fileobj.seek(0)
-        chunks = list(gpx.iter_gpx_tree(fileobj, gated=True))
+        chunks = list(gpx.iter_gpx_tree(fileobj))
     kind = RefKind.LINE if fmt in (TrackFormat.CSV, TrackFormat.PLT) else RefKind.POINT
     if not chunks:
         empty = np.empty(0)

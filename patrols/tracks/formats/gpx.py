@@ -9,16 +9,40 @@ from django.utils.translation import gettext as _
 
 from patrols.tracks.errors import TrackRejected
 from patrols.tracks.formats.buffer import PointBuffer
-from patrols.tracks.formats.gpx_scan import iter_gpx_fast
+from patrols.tracks.formats.gpx_scan import FastPathMismatch, iter_gpx_fast
 from patrols.tracks.formats.points import PointChunk, RefKind
-from patrols.tracks.formats.xml_safety import local_name, refuse_unsafe_xml, xml_events
+from patrols.tracks.formats.xml_safety import (
+    PROLOG_BYTES,
+    local_name,
+    plain_prolog,
+    refuse_unsafe_xml,
+    xml_events,
+)
 
 
 def iter_gpx(fileobj: IO[bytes]) -> Iterator[PointChunk]:
     """GPX 1.0 / 1.1: every trkpt of every trk/trkseg; waypoints, routes and extensions ignored.
 
     Plain files take the C-speed regex path; anything unusual takes the ElementTree path.
+    A plain prolog (no DTD possible) lets the regex path skip the expat gate; any mismatch it
+    raises sends the file to read_points' fallback, which runs the gate before the tree parser.
     """
+    fileobj.seek(0)
+    prolog_end = plain_prolog(fileobj.read(PROLOG_BYTES))
+    fileobj.seek(0)
+    if prolog_end is not None:
+        scan = iter_gpx_fast(fileobj, prolog_end)
+        try:
+            first = next(scan, None)
+        except FastPathMismatch:
+            first = None  # unusual from its first block on: the gated route below decides
+        else:
+            # A mismatch in a later block propagates: read_points restarts behind the gate.
+            if first is not None:
+                yield first
+            yield from scan
+            return
+        fileobj.seek(0)
     if refuse_unsafe_xml(fileobj):
         # A FastPathMismatch propagates: read_points restarts with the tree parser.
         yield from iter_gpx_fast(fileobj)

@@ -1,7 +1,13 @@
 """GPX read by a C regex scan in 4 MB blocks, for plain files (the layouts loggers and apps write).
 
 Every block is checked against a count of trkpt/trkseg openings; any disagreement raises
-FastPathMismatch and the caller reads the file again with the tree parser.
+FastPathMismatch and the caller reads the file again with the tree parser (behind the expat gate).
+
+A file whose prolog is plain (xml_safety.plain_prolog) is scanned without the expat gate, which
+cost as much as the scan: the scan expands no reference, and it sends to the gated tree parser any
+file with "<!" or "<?" past the prolog, unbalanced trkseg tags, or anything but "</gpx>" at its
+end (a truncated upload then gets expat's message, as before). What the gate alone still catches
+in such a file is malformed markup outside the points that leaves all of these intact.
 """
 
 from __future__ import annotations
@@ -65,19 +71,24 @@ _GPX_OPENINGS = re.compile(rb"<" + _P + rb"(trkseg\b|trkpt[\s/>])")
 # backtracks (possessive, Python ≥ 3.11): a point closed as "</trkpt >" (or holding a nested
 # trkpt) fails after its own bytes, and the block goes to the general pattern.
 _STRICT_TAIL = rb"(?:\s*</trkpt>|[^<]*+(?:<(?!/?trkpt)[^<]*+)*+</trkpt>)"
+# "<" is factored out of the alternation: the engine then skips to the next "<" in C instead of
+# trying both branches at every byte (a third of the scan on 300-byte phone-app points).
 _GPX_STRICT = re.compile(
-    rb'<(trkseg)>|<trkpt lat="([^"]*)" lon="([^"]*)">\s*(?:<ele>[^<]*</ele>\s*)?<time>([^<]*)</time>'
+    rb'<(?:(trkseg)>|trkpt lat="([^"]*)" lon="([^"]*)">\s*(?:<ele>[^<]*</ele>\s*)?<time>([^<]*)</time>'
     + _STRICT_TAIL
+    + rb")"
 )
 # The same, refusing values with "&" (see _Q); a two-character class is ~50 % slower than the
 # one-character one, so it is used only for blocks that contain an "&" at all. An "&" in what
 # the tail skips does not matter: nothing there is read.
 _GPX_STRICT_NO_REFS = re.compile(
-    rb'<(trkseg)>|<trkpt lat="([^"&]*)" lon="([^"&]*)">\s*(?:<ele>[^<]*</ele>\s*)?<time>([^<&]*)</time>'
+    rb'<(?:(trkseg)>|trkpt lat="([^"&]*)" lon="([^"&]*)">\s*(?:<ele>[^<]*</ele>\s*)?<time>([^<&]*)</time>'
     + _STRICT_TAIL
+    + rb")"
 )
 _GPX_TIME = re.compile(rb"<" + _P + rb"time\s*>\s*([^<]*?)\s*</")
 _GPX_ROOT = re.compile(rb"<" + _P + rb"gpx[\s>]")
+_GPX_END = re.compile(rb"</" + _P + rb"gpx\s*>\Z")
 _GPX_BLOCK = 4 << 20
 
 
@@ -106,9 +117,12 @@ def _gpx_cut(block: bytes) -> int:
         gt = block.find(b">", k)
         if lt < 0:
             return 0
+        closing = block[lt + 1 : lt + 2] == b"/"
         if gt < 0:
-            return lt
-        if block[lt + 1 : lt + 2] == b"/" or block[gt - 1 : gt] == b"/":
+            # "…</time></trkpt" without its ">": cutting there would leave the point open in
+            # this block (and send the whole file to the tree parser); cut before the point.
+            return _gpx_cut(block[:lt]) if closing else lt
+        if closing or block[gt - 1 : gt] == b"/":
             return gt + 1
         return lt
     return 0
@@ -136,15 +150,16 @@ def _blocks(fileobj: IO[bytes]) -> Iterator[bytes]:
 _Columns = tuple[np.ndarray, Any, Any, Any]
 
 
-def _strict_columns(body: bytes) -> _Columns | None:
+def _strict_columns(body: bytes, n_segs: int | None = None) -> _Columns | None:
     """The block as numpy bytes columns, if every trkseg/trkpt in it has the strict layout."""
     strict_pattern = _GPX_STRICT_NO_REFS if b"&" in body else _GPX_STRICT
     with _collector_paused():
         tokens = strict_pattern.findall(body)
-    n_segs = body.count(b"<trkseg")
+    if n_segs is None:
+        n_segs = body.count(b"<trkseg")
     # bytes.count runs at memory speed; prefixed tags would be invisible to it, so they
     # (and any other layout) send the block to the general pattern.
-    if b":trkpt" in body or b":trkseg" in body:
+    if b":trk" in body:
         return None
     if len(tokens) != n_segs + body.count(b"<trkpt"):
         return None
@@ -209,19 +224,56 @@ class _Numbering:
         return np.maximum(segs[~is_seg], 0), refs
 
 
-def iter_gpx_fast(fileobj: IO[bytes]) -> Iterator[PointChunk]:
-    """Regex scan of a document the expat gate proved well-formed, entity-free and plain.
+class _UngatedChecks:
+    """What stands in for the expat gate when the prolog was plain (see the module docstring)."""
+
+    def __init__(self, prolog_end: int) -> None:
+        self.skip = prolog_end  # the XML declaration's "<?" is in the first block's prolog
+        self.open_segs = 0
+        self.roots = 0
+        self.last = b""
+
+    def block(self, body: bytes) -> int:
+        """Check one block; returns its count of "<trkseg" (the strict scan needs it too)."""
+        skip, self.skip = self.skip, 0
+        # "!" and "?" alone are found at memchr speed and are rare in GPX; "<!" and "<?" are
+        # looked for only when they occur.
+        if b"!" in body and b"<!" in body:
+            raise FastPathMismatch
+        if body.find(b"?", skip) >= 0 and body.find(b"<?", skip) >= 0:
+            raise FastPathMismatch
+        if b":trk" in body:
+            raise FastPathMismatch  # prefixed trk elements: the gated route reads them
+        opens = body.count(b"<trkseg")
+        self.open_segs += opens - body.count(b"</trkseg")
+        self.roots += body.count(b"gpx>")
+        if self.open_segs < 0:
+            raise FastPathMismatch
+        self.last = body
+        return opens
+
+    def end(self) -> None:
+        # One root, closed last: "gpx>" occurs once ("</gpx>"), so no second root follows.
+        if self.open_segs or self.roots != 1 or not _GPX_END.search(self.last.rstrip()[-64:]):
+            raise FastPathMismatch
+
+
+def iter_gpx_fast(fileobj: IO[bytes], prolog_end: int | None = None) -> Iterator[PointChunk]:
+    """Regex scan of a document the expat gate proved well-formed, entity-free and plain, or
+    (prolog_end given) whose prolog plain_prolog() found plain, checked as it goes.
 
     findall runs in C over 4 MB blocks; a count of trkpt tags per block guards against any
     construct the pattern does not understand (then the caller falls back to the tree parser).
     One chunk per block.
     """
     numbering = _Numbering()
+    ungated = _UngatedChecks(prolog_end) if prolog_end is not None else None
     saw_gpx = False
     for body in _blocks(fileobj):
+        n_segs = ungated.block(body) if ungated is not None else None
         if not saw_gpx and _GPX_ROOT.search(body):
             saw_gpx = True
-        columns = _strict_columns(body)
+        columns = _strict_columns(body, n_segs)
         if columns is None:
             columns = _general_columns(body)
         is_seg, times, lats, lons = columns
@@ -229,5 +281,7 @@ def iter_gpx_fast(fileobj: IO[bytes]) -> Iterator[PointChunk]:
         if numbered is not None:
             segs, refs = numbered
             yield decode_chunk(times, lats, lons, segs, refs, RefKind.POINT)
+    if ungated is not None:
+        ungated.end()
     if not saw_gpx:
         raise TrackRejected(_("这不是 GPX 文件：缺少 <gpx> 根元素。"), 422, code="not_a_track")

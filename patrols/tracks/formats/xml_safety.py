@@ -1,7 +1,9 @@
-"""The gate every XML file passes first (defusedxml's policy in one expat pass), and its events."""
+"""The gate XML files pass (defusedxml's policy in one expat pass), its events, and the prolog
+check that lets plain GPX skip it (see `plain_prolog`)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import IO, Any
 from xml.etree import ElementTree
@@ -15,6 +17,35 @@ from patrols.tracks.errors import TrackRejected
 
 def local_name(tag: str) -> str:
     return tag[tag.rfind("}") + 1 :]
+
+
+# What may come before the root of a GPX the regex scan reads without the expat gate: an optional
+# UTF-8 BOM, an optional XML declaration naming no encoding or UTF-8/ASCII, whitespace, then the
+# gpx start tag. Nothing else: no DOCTYPE (the only place entities can be declared, and it may
+# only stand before the root), no comment or processing instruction (a DOCTYPE may follow
+# those), and only encodings in which "<!" and "<?" are those bytes (UTF-16 or UTF-7 would hide
+# them from a byte search).
+_PLAIN_PROLOG = re.compile(
+    rb"(?:\xef\xbb\xbf)?"
+    rb"(?:<\?xml[ \t\r\n]+version[ \t\r\n]*=[ \t\r\n]*([\"'])1\.[0-9]+\1"
+    rb"(?:[ \t\r\n]+encoding[ \t\r\n]*=[ \t\r\n]*([\"'])(?i:utf-8|us-ascii|ascii)\2)?"
+    rb"(?:[ \t\r\n]+standalone[ \t\r\n]*=[ \t\r\n]*([\"'])(?:yes|no)\3)?[ \t\r\n]*\?>)?"
+    rb"[ \t\r\n]*<(?:[A-Za-z_][\w.-]*:)?gpx[ \t\r\n>/]"
+)
+PROLOG_BYTES = 4096
+
+
+def plain_prolog(head: bytes) -> int | None:
+    """Where the prolog ends (just past "<gpx") if it is plain (see _PLAIN_PROLOG), else None.
+
+    A document whose prolog is plain declares no DTD, so no entity can be declared or refer
+    outside it: the only references left are the five predefined ones and character references,
+    which expand to one character each. The regex scan expands none of them anyway (values with
+    "&" go to the tree parser, which runs the gate first). The scan itself refuses "<!" and "<?"
+    anywhere after the prolog (comments, CDATA, processing instructions: tree parser, gated).
+    """
+    m = _PLAIN_PROLOG.match(head)
+    return m.end() if m else None
 
 
 def refuse_unsafe_xml(fileobj: IO[bytes]) -> bool:
