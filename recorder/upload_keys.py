@@ -16,6 +16,7 @@ import secrets
 from django.contrib.auth.signals import user_logged_out
 from django.dispatch import receiver
 from django.utils.translation import gettext as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
@@ -96,3 +97,19 @@ class RecordingKeyAuthentication(BaseAuthentication):
 
     def authenticate_header(self, request) -> str:
         return f'{KEYWORD} realm="api"'
+
+
+class RecordingKeyScheme(OpenApiAuthenticationExtension):
+    """The key in the OpenAPI schema (the batch endpoint's security)."""
+
+    target_class = RecordingKeyAuthentication
+    name = "recordingUploadKey"
+
+    def get_security_definition(self, auto_schema) -> dict:
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "`Recording <upload_key>`: the key returned by POST /api/recordings/, "
+            "for that recording's batches only, while it is open.",
+        }
