@@ -182,7 +182,7 @@ def compact(
             return result
         changes: dict = {}
         if close and got.status != Recording.Status.CLOSED:
-            changes = {"status": Recording.Status.CLOSED, "ended_at": now}
+            changes = {"status": Recording.Status.CLOSED, "ended_at": now, "upload_key_hash": ""}
         if got.fixes.size:
             _ingest(recording.pk, got, result, durable=recheck)
             changes |= {"compaction_note": result.rejected, "compacted_at": now}
@@ -221,5 +221,5 @@ def compact_idle(idle: float | None = None, now=None) -> list[CompactionResult]:
     results = [compact(rec, close=rec.last_batch_at < stale) for rec in pending]
     Recording.objects.filter(status=Recording.Status.OPEN, created_at__lt=stale).exclude(
         last_batch_at__gte=stale
-    ).update(status=Recording.Status.CLOSED, ended_at=now)
+    ).update(status=Recording.Status.CLOSED, ended_at=now, upload_key_hash="")
     return results

@@ -44,6 +44,10 @@ class Recording(models.Model):
     upload = models.ForeignKey(
         TrackUpload, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # sha256 hex of the recording's upload key (a capability handed to its opener, never stored
+    # in clear): batches may authenticate with it alone. Emptied once the recording is closed or
+    # the uploader logged out ("" then): the key stops working.
+    upload_key_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
     compacted_at = models.DateTimeField(_("最后整理时间"), null=True, blank=True)
     compaction_note = models.TextField(_("整理说明"), blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)

@@ -1,7 +1,8 @@
 """POST /api/recordings/<id>/batches/ without DRF in the way of a good batch: the hot path (every
 recording phone sends one every 20–30 s).
 
-A well-formed batch from a valid token (or from a logged-in session that passes the CSRF check, as
+A well-formed batch carrying its recording's upload key (`Authorization: Recording <key>`, the
+phone's path: recorder/upload_keys.py), a valid token, or from a logged-in session that passes the CSRF check, as
 DRF's SessionAuthentication asks) for the caller's own recording is stored by ONE statement
 (`STORE_FAST`: token → active user, ownership, the recording's time window, `INSERT … ON CONFLICT
 DO NOTHING`, the recording's last position) and answered 201. Anything else — no or bad
@@ -34,22 +35,27 @@ from recorder.staging import (
     BatchRejected,
     check_ranges,
 )
+from recorder.upload_keys import key_from_header, key_hash
 
 # A body larger than this is not a phone's batch (600 fixes ≈ 60 kB): the DRF view deals with it.
 MAX_FAST_BODY = 256 * 1024
 _VALUE_TYPES = {int, float, type(None)}
 
 _WHO = {
-    "token": """(SELECT k.user_id FROM authtoken_token k JOIN auth_user u ON u.id = k.user_id
-                 WHERE k.key = %(key)s AND u.is_active)""",
-    "session": "%(uid)s",
+    "token": """r.uploaded_by_id = (SELECT k.user_id FROM authtoken_token k
+                 JOIN auth_user u ON u.id = k.user_id WHERE k.key = %(key)s AND u.is_active)""",
+    "session": "r.uploaded_by_id = %(uid)s",
+    # The recording's upload key (recorder/upload_keys.py): its hash, the recording still open,
+    # its uploader still active — checked here, so a key batch is one round trip.
+    "key": """r.upload_key_hash = %(khash)s AND r.status = 'open'
+              AND EXISTS (SELECT 1 FROM auth_user u WHERE u.id = r.uploaded_by_id AND u.is_active)""",
 }
 # The DRF path's two queries and STORE_BATCH in one statement; nothing is written unless the
 # caller owns the recording and every fix lies in its window (start − 10 min … start + 1 day).
 _STORE_FAST = """
 WITH rec AS (
   SELECT r.id FROM recorder_recording r
-  WHERE r.id = %(rec)s AND r.uploaded_by_id = {who}
+  WHERE r.id = %(rec)s AND {who}
     AND extract(epoch FROM r.started_at) BETWEEN %(tmax)s - %(span)s AND %(tmin)s + %(early)s
 ), ins AS (
   INSERT INTO recorder_batch (recording_id, seq, received_at, t, lon, lat, acc, compacted)
@@ -173,6 +179,9 @@ def _who(request: HttpRequest) -> tuple[str, dict] | None:
     would accept (token first, then a session with a passing CSRF check); else None."""
     header = request.META.get("HTTP_AUTHORIZATION", "")
     if header:
+        upload_key = key_from_header(header)
+        if upload_key is not None:
+            return "key", {"khash": key_hash(upload_key)}
         key = _token_key(header.encode("iso-8859-1", "replace"))
         return None if key is None else ("token", {"key": key})
     user = getattr(request, "user", None)

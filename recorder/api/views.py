@@ -7,6 +7,7 @@ from datetime import date
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -28,6 +29,7 @@ from recorder.staging import (
     recording_start,
     store_batch,
 )
+from recorder.upload_keys import KEYWORD, RecordingKeyAuthentication, issue_key
 from stewards.models import Steward
 
 
@@ -107,11 +109,26 @@ class RecordingOpenView(APIView):
             )
         except BatchRejected as exc:
             return _rejected(exc)
-        return Response(_summary(rec), status=201 if created else 200)
+        # The upload key (fresh at every open) goes to the recording's uploader only; batches
+        # may then authenticate with `Authorization: Recording <key>` (recorder/upload_keys.py).
+        body = _summary(rec) | {"upload_key": issue_key(rec, request.user)}
+        return Response(body, status=201 if created else 200)
 
 
 class BatchView(APIView):
+    # The recording's upload key before the session: the phone's page also sends its cookie,
+    # and a key needs no CSRF token. Token first keeps the anonymous 401 challenge as elsewhere.
+    authentication_classes = [
+        TokenAuthentication,
+        RecordingKeyAuthentication,
+        SessionAuthentication,
+    ]
     permission_classes = [IsAuthenticated]
+
+    def get_authenticate_header(self, request: Request) -> str | None:
+        if request.META.get("HTTP_AUTHORIZATION", "").split(" ")[0].lower() == KEYWORD.lower():
+            return RecordingKeyAuthentication().authenticate_header(request)
+        return super().get_authenticate_header(request)
 
     @classmethod
     def as_view(cls, **initkwargs):

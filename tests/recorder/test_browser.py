@@ -133,9 +133,22 @@ def test_two_phones_record_with_a_network_cut_and_a_reload_and_the_day_complies(
         page.evaluate(f"window.alleyRecorder.setClock({steps[0][0] - 5})")
         page.click("[data-testid=start]")
     n = len(steps_a[0])
-    cut, back, reload_at = n // 3, n // 3 + 25, n // 2
+    cut, back, reload_at, rekey = n // 3, n // 3 + 25, n // 2, n // 5
     rid_b = None
+    # Batches go with the recording's upload key, not the session (recorder/upload_keys.py).
+    auth = {"key": 0, "other": 0}
+
+    def count(request) -> None:
+        if "/batches/" in request.url:
+            keyed = request.headers.get("authorization", "").startswith("Recording ")
+            auth["key" if keyed else "other"] += 1
+
+    page_a.on("request", count)
     for i in range(n):
+        if i == rekey:  # the key ends (as on logout): the phone opens again and gets a new one
+            _wait_sent(page_a)
+            rid_a = page_a.evaluate("window.alleyRecorder.state().recording")
+            Recording.objects.filter(pk=rid_a).update(upload_key_hash="")
         if i == cut:
             ctx_a.set_offline(True)
         if i == back:
@@ -147,6 +160,7 @@ def test_two_phones_record_with_a_network_cut_and_a_reload_and_the_day_complies(
             page_b.reload()
             page_b.evaluate("window.alleyRecorder.ready")
             assert page_b.evaluate("window.alleyRecorder.state().recording") == rid_b
+            assert page_b.evaluate("window.alleyRecorder.state().keyed")  # kept in IndexedDB
         _step(ctx_a, page_a, *(float(c[i]) for c in steps_a))
         _step(ctx_b, page_b, *(float(c[i]) for c in steps_b))
     assert "米" in page_a.inner_text("[data-testid=partner]") or page_a.inner_text(
@@ -171,6 +185,8 @@ def test_two_phones_record_with_a_network_cut_and_a_reload_and_the_day_complies(
         )
         assert np.unique(times).size == times.size and times.size >= len(steps[0]) - 3
     assert str(Recording.objects.get(steward__user=walk["users"][1]).pk) == rid_b
+    assert auth["other"] == 0 and auth["key"] > 10, auth
+    assert not Recording.objects.exclude(upload_key_hash="").exists()  # finished: keys ended
     verdict = PairDayVerdict.objects.get(pair=walk["pair"], day=day)
     assert verdict.compliant, verdict.reasons
     assert "今天已达标" in page_b.inner_text("#msg")

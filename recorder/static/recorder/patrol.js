@@ -95,10 +95,12 @@
     var m = document.cookie.match(/(?:^|; )csrftoken=([^;]+)/);
     return m ? decodeURIComponent(m[1]) : cfg.csrf;
   }
-  function send(method, url, body) {
+  // With the recording's upload key the server needs neither the session nor a CSRF token.
+  function send(method, url, body, key) {
+    var headers = { "Content-Type": "application/json", "X-CSRFToken": csrf() };
+    if (key) headers.Authorization = "Recording " + key;
     return fetch(url, {
-      method: method, credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() },
+      method: method, credentials: "same-origin", headers: headers,
       body: body === undefined ? undefined : JSON.stringify(body)
     });
   }
@@ -189,7 +191,14 @@
       if (cur.opened) return true;
       return send("POST", cfg.open, { id: cur.rid, device_id: cur.device, started_at: cur.started_at })
         .then(function (r) {
-          if (r.ok) { cur.opened = true; return putMeta("current", cur).then(function () { return true; }); }
+          if (r.ok) {
+            // The recording's upload key is kept with it in IndexedDB (a reload or a night
+            // offline keeps it); every open hands out a fresh one.
+            return r.json().then(function (b) {
+              cur.opened = true; cur.key = b.upload_key || null;
+              return putMeta("current", cur);
+            }).then(function () { return true; });
+          }
           return r.json().then(function (b) { $("msg").textContent = b.detail; return false; });
         });
     }).then(function (opened) {
@@ -207,20 +216,28 @@
   }
   function sendBatches(cur) {
     var seqs = cur.unacked.slice().sort(function (a, b) { return a - b; });
+    var reopen = false;
     return seqs.reduce(function (p, seq) {
       return p.then(function () {
+        if (reopen) return;
         return fixesOf(cur.rid, seq).then(function (fixes) {
           var body = { seq: seq, fixes: fixes.map(function (f) { return { t: f.t, lon: f.lon, lat: f.lat, acc: f.acc }; }) };
-          return send("POST", cfg.api + cur.rid + "/batches/", body);
+          return send("POST", cfg.api + cur.rid + "/batches/", body, cur.key);
         }).then(function (r) {
           if (r.status >= 500) throw new Error("server");
+          if (r.status === 401 || r.status === 403) {
+            // The key ended (logged out, opened elsewhere) or the session did: keep the batches
+            // and open again at the next try (after a login if needed) for a fresh key.
+            reopen = true; cur.opened = false; cur.key = null;
+            return putMeta("current", cur);
+          }
           if (!r.ok) r.json().then(function (b) { $("msg").textContent = T.rejected + "：" + b.detail; });
           // Acknowledged (stored, already stored, or refused for a reason a resend cannot fix).
           cur.unacked = cur.unacked.filter(function (s) { return s !== seq; });
           return putMeta("current", cur);
         });
       });
-    }, Promise.resolve()).then(function () { return cur.unacked.length === 0; });
+    }, Promise.resolve()).then(function () { return !reopen && cur.unacked.length === 0; });
   }
   function finish(cur) {
     return send("POST", cfg.api + cur.rid + "/finish/").then(function (r) {
@@ -359,7 +376,7 @@
     flush: flush,
     setClock: function (t) { clock = t; tick(); },
     state: function () {
-      return { recording: state.cur ? state.cur.rid : null, pending: state.cur ? state.cur.unacked.length : 0, fixes: state.line.length, busy: state.busy };
+      return { recording: state.cur ? state.cur.rid : null, pending: state.cur ? state.cur.unacked.length : 0, fixes: state.line.length, busy: state.busy, keyed: !!(state.cur && state.cur.key) };
     }
   };
 })();
