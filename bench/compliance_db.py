@@ -14,6 +14,7 @@ from django.db import connection, transaction
 
 from geo.importers.streets import write_segments
 from geo.models import Community, Segment, StreetOffice
+from geo.queries import assign_segments_to_areas
 from grids.models import Claim
 from patrols.evaluation import (
     _load_window,
@@ -239,7 +240,12 @@ _CLEANUP = [
     " (SELECT id FROM patrols_steward WHERE street_office_id = %(o)s)",
     "DELETE FROM patrols_pair WHERE street_office_id = %(o)s",
     "DELETE FROM patrols_steward WHERE street_office_id = %(o)s",
-    "DELETE FROM geo_segment WHERE street_office_id = %(o)s OR source = %(code)s",
+    "DELETE FROM geo_segment WHERE source = %(code)s",
+    "DELETE FROM geo_networkimport WHERE source = %(code)s",
+    # Segments of other networks under the bench office's box were attached to it on import
+    # (segments follow the area holding their midpoint); they go back to their own areas below.
+    "UPDATE geo_segment SET street_office_id = NULL, community_id = NULL"
+    " WHERE street_office_id = %(o)s",
     "DELETE FROM patrols_rulesettings WHERE street_office_id = %(o)s",
     "DELETE FROM geo_community WHERE street_office_id = %(o)s",
     "DELETE FROM geo_streetoffice WHERE id = %(o)s",
@@ -256,6 +262,7 @@ def cleanup(office: StreetOffice | None = None) -> None:
         with transaction.atomic(), connection.cursor() as cur:
             for sql in _CLEANUP:
                 cur.execute(sql, {"o": o.pk, "code": o.code})
+            assign_segments_to_areas()
 
 
 def run_db(ids, lines, groups, members, tracks, floors: dict[int, float]) -> None:
