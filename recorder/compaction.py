@@ -1,7 +1,8 @@
 """Staged fixes → tracks, through the same cleaning, partitions and store as a file upload.
 
 `compact(recording)` claims the recording's batches not yet compacted in one statement (the fixes
-as arrays, and a GeoJSON of them kept as the upload's original), hands them to
+as arrays, kept losslessly as the upload's original and rendered as GeoJSON on download: see
+`patrols.tracks.formats.fixes_original`), hands them to
 `patrols.tracks.ingest.ingest_points` in the same transaction (no savepoint) and queues the
 upload's pair-day re-check job once; the finish request also runs the re-check itself, since the
 phone waits for the verdict. `compact_idle` does this for recordings that have been silent for a
@@ -10,7 +11,6 @@ while (a phone that died or forgot "结束巡查"); `recorder.tasks` runs it eve
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -20,15 +20,15 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from geo.geojson import feature
 from geo.models import StreetOffice
 from patrols.evaluation import reevaluate_upload
 from patrols.models import TrackUpload
 from patrols.tasks import enqueue_recheck
 from patrols.tracks.errors import TrackRejected
 from patrols.tracks.formats import RawPoints, RefKind, TrackFormat
+from patrols.tracks.formats.fixes_original import encode_fixes
 from patrols.tracks.ingest import ingest_points
-from patrols.tracks.store import decode_float8_array, fetch_binary
+from patrols.tracks.store import decode_float8_arrays, fetch_binary
 from recorder.models import Recording
 from recorder.staging import max_accuracy_m
 from stewards.models import Steward
@@ -83,13 +83,12 @@ class Claimed:
 
 
 def _sorted_fixes(rows: list[tuple]) -> StagedFixes:
-    """The batches' columns joined (a loop over batches, not fixes) and sorted by time, ties in
+    """The batches' columns joined (each decoded in one numpy pass) and sorted by time, ties in
     batch order."""
-    cols = [[decode_float8_array(b) for b in row[8:12]] for row in rows if row[7] is not None]
-    if not cols:
-        return StagedFixes(*(np.empty(0) for _ in range(4)))
-    t, lon, lat, acc = (np.concatenate(c) for c in zip(*cols, strict=True))
-    seq = np.repeat([row[7] for row in rows], [c[0].size for c in cols])
+    rows = [row for row in rows if row[7] is not None]
+    (t, sizes), *rest = (decode_float8_arrays([row[i] for row in rows]) for i in range(8, 12))
+    lon, lat, acc = (values for values, _ in rest)
+    seq = np.repeat(np.array([row[7] for row in rows], dtype=np.int64), sizes)
     order = np.lexsort((seq, t))
     return StagedFixes(t[order], lon[order], lat[order], acc[order])
 
@@ -103,17 +102,6 @@ def claim(recording_id) -> Claimed | None:
     *head, office_id, area = rows[0][:7]
     geom = shapely.from_wkb(bytes(area)) if area is not None else None
     return Claimed(*head, office_id, geom, _sorted_fixes(rows))
-
-
-def original_geojson(fixes: StagedFixes, name: str) -> bytes:
-    """The fixes as the upload's kept original: one GeoJSON LineString with per-vertex times
-    (epoch seconds) and accuracies, which the file path reads back into the same track. The C
-    JSON encoder writes the numbers (shortest exact decimals); no Python per point."""
-    acc = np.where(np.isnan(fixes.acc), None, fixes.acc).tolist()
-    line = {"type": "LineString", "coordinates": np.column_stack([fixes.lon, fixes.lat]).tolist()}
-    props = {"name": name, "times": fixes.t.tolist(), "accuracy_m": acc}
-    doc = {"type": "FeatureCollection", "features": [feature(line, props)]}
-    return json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 @dataclass
@@ -149,7 +137,7 @@ def _ingest(rid, got: Claimed, result: CompactionResult, durable: bool) -> None:
     try:
         ingest = ingest_points(
             _raw_points(fixes, ~inaccurate),
-            original_geojson(fixes, name),
+            encode_fixes(fixes.t, fixes.lon, fixes.lat, fixes.acc),
             filename=name,
             steward=Steward(pk=got.steward_id, street_office_id=got.office_id),
             uploaded_by=got.uploaded_by_id,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from datetime import date, timedelta
 
 from django.http import FileResponse, Http404
@@ -27,6 +28,7 @@ from patrols.tasks import enqueue_recheck
 from patrols.tracks.access import can_upload_for, visible_tracks, visible_uploads
 from patrols.tracks.cleaning import describe_cleaning
 from patrols.tracks.formats import parse_column_mapping
+from patrols.tracks.formats.fixes_original import MAGIC, fixes_to_geojson, is_fixes
 from patrols.tracks.ingest import IngestResult, TrackRejected, ingest_file, max_upload_bytes
 from stewards.models import Steward
 
@@ -229,6 +231,11 @@ class TrackOriginalView(APIView):
             handle = upload.file.open("rb")
         except (FileNotFoundError, ValueError):
             raise Http404(_("原始文件已不在服务器上（可能已按保存期限删除）。")) from None
-        return FileResponse(
-            handle, as_attachment=True, filename=upload.original_filename or f"track-{pk}"
-        )
+        filename = upload.original_filename or f"track-{pk}"
+        head = handle.read(len(MAGIC))
+        if is_fixes(head):  # a phone recording's fixes: rendered as GeoJSON now
+            with handle:
+                body = fixes_to_geojson(head + handle.read(), filename)
+            return FileResponse(io.BytesIO(body), as_attachment=True, filename=filename)
+        handle.seek(0)
+        return FileResponse(handle, as_attachment=True, filename=filename)

@@ -31,6 +31,14 @@ def decode_float8_array(blob: bytes | memoryview) -> np.ndarray:
     return np.frombuffer(blob, dtype=_FLOAT8_ELEM, offset=_ARRAY_HEADER)["v"].astype(np.float64)
 
 
+def decode_float8_arrays(blobs: list[bytes | memoryview]) -> tuple[np.ndarray, list[int]]:
+    """Several array_send(float8[]) (no NULLs) decoded as one array in one numpy pass (the
+    element bytes joined without their headers), with each array's length."""
+    bodies = [bytes(b)[_ARRAY_HEADER:] if len(b) > 12 else b"" for b in blobs]
+    values = np.frombuffer(b"".join(bodies), dtype=_FLOAT8_ELEM)["v"].astype(np.float64)
+    return values, [len(b) // _FLOAT8_ELEM.itemsize for b in bodies]
+
+
 def decode_wkb_line(blob: bytes | memoryview) -> np.ndarray:
     """Decode little-endian 2-D LineString WKB to an (n, 2) array without building a geometry."""
     if bytes(blob[:5]) != b"\x01\x02\x00\x00\x00":

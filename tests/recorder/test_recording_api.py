@@ -78,8 +78,13 @@ def test_compaction_stores_what_the_file_path_stores_for_the_same_points(pair_wa
     a, b, track = pair_walk["a"], pair_walk["b"], pair_walk["tracks"]["a"]
     rid = record(client_for(a.user), track)
     upload = Recording.objects.get(pk=rid).upload
-    # The kept original is a GeoJSON the upload path reads back into the same track.
-    original = upload.file.open("rb").read()
+    # The kept original is the fixes in binary (cheap to write); its owner downloads it as a
+    # GeoJSON that the upload path reads back into the same track.
+    assert upload.file.open("rb").read(8) == b"ALLEYFX1"
+    got = client_for(a.user).get(f"/api/tracks/uploads/{upload.pk}/original/")
+    assert got.status_code == 200 and got["Content-Disposition"].endswith('.geojson"')
+    original = b"".join(got.streaming_content)
+    assert original.startswith(b'{"type":"FeatureCollection"')
     again = ingest_file(io.BytesIO(original), filename="again.geojson", steward=b)
     mine = Track.objects.filter(upload=upload).order_by("started_at")
     theirs = Track.objects.filter(upload=again.upload).order_by("started_at")
