@@ -205,14 +205,10 @@ def check_ranges(
             raise BatchRejected(message % {"i": i + 1}, code, fix=i)
 
 
-# One statement: the batch row once, and the recording's "last seen" only when it was new.
-STORE_BATCH = """
-WITH ins AS (
-  INSERT INTO recorder_batch (recording_id, seq, received_at, t, lon, lat, acc, compacted)
-  VALUES (%(rec)s, %(seq)s, now(), %(t)s, %(lon)s, %(lat)s, %(acc)s, false)
-  ON CONFLICT (recording_id, seq) DO NOTHING
-  RETURNING 1
-)
+# After an INSERT … RETURNING named `ins`: the recording's "last seen" moves only when the batch
+# row was new, and its last position only when the batch holds a later fix (batches come in any
+# order). Shared by STORE_BATCH and the fast path's single statement.
+UPDATE_LAST_SEEN = """
 UPDATE recorder_recording r SET
   last_batch_at = now(),
   last_fix_at = CASE WHEN r.last_fix_at IS NULL OR r.last_fix_at < %(lt)s THEN %(lt)s
@@ -224,6 +220,18 @@ UPDATE recorder_recording r SET
 WHERE r.id = %(rec)s AND EXISTS (SELECT 1 FROM ins)
 RETURNING 1
 """
+
+# One statement: the batch row once, and the recording's "last seen" only when it was new.
+STORE_BATCH = (
+    """
+WITH ins AS (
+  INSERT INTO recorder_batch (recording_id, seq, received_at, t, lon, lat, acc, compacted)
+  VALUES (%(rec)s, %(seq)s, now(), %(t)s, %(lon)s, %(lat)s, %(acc)s, false)
+  ON CONFLICT (recording_id, seq) DO NOTHING
+  RETURNING 1
+)"""
+    + UPDATE_LAST_SEEN
+)
 
 
 # The hot path's only other query: the recording's start, if this account recorded it.

@@ -32,6 +32,7 @@ from recorder.staging import (
     MAX_FIXES,
     MAX_RECORDING_S,
     MAX_SEQ,
+    UPDATE_LAST_SEEN,
     BatchRejected,
     check_ranges,
 )
@@ -52,7 +53,8 @@ _WHO = {
 }
 # The DRF path's two queries and STORE_BATCH in one statement; nothing is written unless the
 # caller owns the recording and every fix lies in its window (start − 10 min … start + 1 day).
-_STORE_FAST = """
+_STORE_FAST = (
+    """
 WITH rec AS (
   SELECT r.id FROM recorder_recording r
   WHERE r.id = %(rec)s AND {who}
@@ -64,18 +66,9 @@ WITH rec AS (
   FROM rec
   ON CONFLICT (recording_id, seq) DO NOTHING
   RETURNING 1
+)"""
+    + UPDATE_LAST_SEEN
 )
-UPDATE recorder_recording r SET
-  last_batch_at = now(),
-  last_fix_at = CASE WHEN r.last_fix_at IS NULL OR r.last_fix_at < %(lt)s THEN %(lt)s
-                ELSE r.last_fix_at END,
-  last_position = CASE WHEN r.last_fix_at IS NULL OR r.last_fix_at < %(lt)s
-                  THEN ST_SetSRID(ST_MakePoint(%(llon)s, %(llat)s), 4326) ELSE r.last_position END,
-  last_accuracy_m = CASE WHEN r.last_fix_at IS NULL OR r.last_fix_at < %(lt)s THEN %(lacc)s
-                    ELSE r.last_accuracy_m END
-WHERE r.id = %(rec)s AND EXISTS (SELECT 1 FROM ins)
-RETURNING 1
-"""
 STORE_FAST = {kind: _STORE_FAST.format(who=who) for kind, who in _WHO.items()}
 
 
