@@ -185,7 +185,10 @@ def test_two_phones_record_with_a_network_cut_and_a_reload_and_the_day_complies(
         )
         assert np.unique(times).size == times.size and times.size >= len(steps[0]) - 3
     assert str(Recording.objects.get(steward__user=walk["users"][1]).pk) == rid_b
-    assert auth["other"] == 0 and auth["key"] > 10, auth
+    # Every batch went with the key (how many there are follows the wall clock: the phone sends
+    # every `interval` seconds of real time, so only a floor is asserted: before and after the
+    # re-key and after the network came back).
+    assert auth["other"] == 0 and auth["key"] >= 3, auth
     assert not Recording.objects.exclude(upload_key_hash="").exists()  # finished: keys ended
     verdict = PairDayVerdict.objects.get(pair=walk["pair"], day=day)
     assert verdict.compliant, verdict.reasons
