@@ -98,3 +98,23 @@ class DictLoader:
                 keep = (t >= start.timestamp()) & (t < end.timestamp())
                 out[sid] = (t[keep], lon[keep], lat[keep])
         return out
+
+
+def four_pairs_walking(block: dict, t0: float) -> tuple[list[Pair], dict[int, tuple]]:
+    """The block's pair plus three more, each with one alley, and every member's synthetic walk
+    from ``t0`` (lengths and phases differ per pair): enough pairs for a forked office run."""
+    pair = block["pair"]
+    # A segment has one pair at a time (exclusion constraint): hand alleys 1 and 3 over first.
+    Claim.objects.filter(
+        pair=pair, segment__in=[block["segments"][1], block["segments"][3]]
+    ).delete()
+    pairs = [pair] + [
+        make_pair(block["office"], block["community"], f"第{i}组", [block["segments"][k]])
+        for i, k in ((2, "n"), (3, 1), (4, 3))
+    ]
+    tracks = {}
+    for i, p in enumerate(pairs):
+        a, b = stewards_of(p)
+        tracks[a] = synth.walk(t0, 2000 + 1000 * i, seed=10 + i)
+        tracks[b] = synth.walk(t0, 2000 + 1000 * i, seed=20 + i, phase_m=50.0 * i)
+    return pairs, tracks

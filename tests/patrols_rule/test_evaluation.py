@@ -8,7 +8,6 @@ from datetime import date
 import pytest
 from django.core.management import call_command
 
-from grids.models import Claim
 from patrols import coverage_queries as grid_queries
 from patrols.evaluation import evaluate_pair_day, evaluate_street_office, reevaluate_after_upload
 from patrols.models import PairDayVerdict, RuleSettings, SegmentCoverage
@@ -228,20 +227,7 @@ def test_the_command_rejects_an_unknown_office(block):
 
 def test_forked_workers_store_the_same_verdicts_and_coverage_as_one_process(block, monkeypatch):
     monkeypatch.setattr("patrols.evaluation.PARALLEL_MIN_PAIRS", 2)
-    pair = block["pair"]
-    # A segment has one pair at a time (exclusion constraint): hand alleys 1 and 3 over first.
-    Claim.objects.filter(
-        pair=pair, segment__in=[block["segments"][1], block["segments"][3]]
-    ).delete()
-    pairs = [pair] + [
-        factories.make_pair(block["office"], block["community"], f"第{i}组", [block["segments"][k]])
-        for i, k in ((2, "n"), (3, 1), (4, 3))
-    ]
-    tracks = {}
-    for i, p in enumerate(pairs):
-        a, b = factories.stewards_of(p)
-        tracks[a] = synth.walk(T0, 2000 + 1000 * i, seed=10 + i)
-        tracks[b] = synth.walk(T0, 2000 + 1000 * i, seed=20 + i, phase_m=50.0 * i)
+    pairs, tracks = factories.four_pairs_walking(block, T0)
     loader = factories.DictLoader(tracks)
 
     def snapshot():

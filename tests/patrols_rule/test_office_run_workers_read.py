@@ -9,7 +9,6 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from grids.models import Claim
 from patrols.evaluation import evaluate_street_office
 from patrols.models import PairDayVerdict, SegmentCoverage, TrackUpload
 from patrols.tracks.cleaning import CleanTrack
@@ -65,19 +64,7 @@ def _snapshot():
 def test_workers_reading_their_own_points_store_what_one_process_stores(monkeypatch, tmp_path):
     monkeypatch.setattr("patrols.evaluation.PARALLEL_MIN_PAIRS", 2)
     block = factories.block_office()
-    pair = block["pair"]
-    Claim.objects.filter(
-        pair=pair, segment__in=[block["segments"][1], block["segments"][3]]
-    ).delete()
-    pairs = [pair] + [
-        factories.make_pair(block["office"], block["community"], f"第{i}组", [block["segments"][k]])
-        for i, k in ((2, "n"), (3, 1), (4, 3))
-    ]
-    tracks = {}
-    for i, p in enumerate(pairs):
-        a, b = factories.stewards_of(p)
-        tracks[a] = synth.walk(T0, 2000 + 1000 * i, seed=10 + i)
-        tracks[b] = synth.walk(T0, 2000 + 1000 * i, seed=20 + i, phase_m=50.0 * i)
+    pairs, tracks = factories.four_pairs_walking(block, T0)
     _store_tracks(tracks)
     log = tmp_path / "readers"
 

@@ -53,6 +53,14 @@ def new_route(data: bytes, monkeypatch=None) -> dict[str, np.ndarray]:
     return {k: getattr(p, k) for k in FIELDS}
 
 
+def _outcome(route, data: bytes) -> tuple[str, object]:
+    """("points", arrays) or ("rejected", code): what a route makes of the file."""
+    try:
+        return "points", route(data)
+    except TrackRejected as e:
+        return "rejected", e.code
+
+
 def identical(a: dict, b: dict) -> bool:
     return all(np.array_equal(a[k], b[k], equal_nan=True) for k in FIELDS)
 
@@ -134,14 +142,7 @@ def test_utf16_bombs_are_refused_and_utf16_files_take_the_gated_route(encoding: 
     assert exc.value.code == "unsafe_xml"
     plain = minimal_gpx(b'<?xml version="1.0" encoding="UTF-16"?>\n').decode().encode(encoding)
     assert plain_prolog(plain[:4096]) is None
-    try:
-        want = ("points", old_route(plain))
-    except TrackRejected as e:
-        want = ("rejected", e.code)
-    try:
-        got = ("points", new_route(plain))
-    except TrackRejected as e:
-        got = ("rejected", e.code)
+    want, got = _outcome(old_route, plain), _outcome(new_route, plain)
     assert got[0] == want[0] and (
         got[0] == "rejected" and got[1] == want[1] or identical(got[1], want[1])
     )
@@ -194,14 +195,7 @@ def test_plain_prologs_skip_the_gate_and_read_as_before(monkeypatch, prolog: byt
 def test_markup_past_the_prolog_goes_to_the_gated_tree_parser(monkeypatch, old, new) -> None:
     data = minimal_gpx(n=60).replace(old, new, 1)
     monkeypatch.setattr(gpx_scan, "_GPX_BLOCK", 400)  # the odd markup is in a later block
-    try:
-        want = ("points", tree_route(data))
-    except TrackRejected as e:
-        want = ("rejected", e.code)
-    try:
-        got = ("points", new_route(data))
-    except TrackRejected as e:
-        got = ("rejected", e.code)
+    want, got = _outcome(tree_route, data), _outcome(new_route, data)
     assert got[0] == want[0]
     assert got[1] == want[1] if got[0] == "rejected" else identical(got[1], want[1])
 
