@@ -92,40 +92,106 @@ def bytes_column(values: tuple[bytes, ...], keep: np.ndarray) -> np.ndarray:
     return np.array(values, dtype=bytes)[keep]
 
 
-def parse_decimal_bytes(raw: np.ndarray) -> np.ndarray | None:
-    """Fixed-layout decimals (same width, point in the same column, ≤ 15 digits) → float64.
+_POW10_U64 = 10 ** np.arange(20, dtype=np.uint64)
+_POW10_I64 = 10 ** np.arange(19, dtype=np.int64)
+_POW10_F64 = np.array([float(10**k) for k in range(20)])  # exact doubles (up to 10**22 are)
+# x86's 80-bit long double: a 64-bit significand holds any 19-digit mantissa exactly.
+_LONG_DOUBLE_64 = np.finfo(np.longdouble).nmant == 63
 
-    numpy's bytes→float cast calls strtod per item; here the digits are one integer matrix
-    product. With ≤ 15 digits the mantissa and the power of ten are exact doubles, so one
-    correctly rounded division gives exactly what ``float()`` gives. Any other layout returns
-    None and the caller takes the general path.
+
+def parse_decimal_bytes(raw: np.ndarray) -> np.ndarray | None:
+    """Plain decimals (``-?digits[.digits]``, any widths) → float64, exactly as float() reads them.
+
+    numpy's bytes→float cast calls strtod per item (~150 ns); here the digits are one integer
+    matrix product per decimal-point column. Shorter items end in NULs (S columns), read as
+    zeros after the point (an integer's point is just after its last digit), which changes no
+    value. A mantissa M < 2**53 over 10**f is one correctly rounded division of exact doubles:
+    what ``float()`` gives. Longer mantissas (Garmin writes 17–18 digits, shortest-repr loggers
+    16–17) go through `_long_quotients`. Any other text (or > 19 digits) returns None; the
+    caller's general cast then gives float()'s result or its error.
     """
     n, width = raw.size, raw.dtype.itemsize
     if n == 0 or raw.dtype.kind != "S" or width == 0:
         return None
     b = np.ascontiguousarray(raw).view(np.uint8).reshape(n, width)
-    dots = np.flatnonzero(b[0] == 46)
-    if dots.size > 1:
-        return None
+    pad = b == 0
+    lengths = np.full(n, width)
+    if pad.any():
+        if (pad[:, :-1] & ~pad[:, 1:]).any():
+            return None  # a NUL inside a value
+        lengths -= pad.sum(axis=1)
+        b = np.where(pad, np.uint8(48), b)
+    dot = (b == 46).argmax(axis=1)
+    has_dot = b[np.arange(n), dot] == 46
     negative = b[:, 0] == 45
+    if (lengths - has_dot - negative < 1).any():
+        return None  # no digit at all ("", "-", ".", "-.")
+    point = np.where(has_dot, dot, lengths)
+    if (point == point[0]).all():
+        return _fixed_point_column(raw, b, int(point[0]), negative)
+    # Rows grouped by where their point is (e.g. 9.5 and 10.5), each trimmed to its own
+    # longest item (one long value elsewhere adds no zeros here).
+    out = np.empty(n)
+    for col in np.unique(point).tolist():
+        rows = np.flatnonzero(point == col)
+        w = int(lengths[rows].max())
+        part = _fixed_point_column(raw[rows], b[rows, :w], col, negative[rows])
+        if part is None:
+            return None
+        out[rows] = part
+    return out
+
+
+def _fixed_point_column(
+    raw: np.ndarray, b: np.ndarray, point: int, negative: np.ndarray
+) -> np.ndarray | None:
+    """Rows whose decimal point is at column `point` (== width: after the last), NULs zeros."""
+    width = b.shape[1]
     digit_cols = np.ones(width, dtype=bool)
-    if dots.size:
-        digit_cols[dots[0]] = False
-        if not (b[:, dots[0]] == 46).all():
-            return None
-    digits = b[:, digit_cols].astype(np.int64) - 48
+    if point < width:
+        digit_cols[point] = False
+    digits = b[:, digit_cols] - np.uint8(48)  # anything but a digit wraps to ≥ 10
     if negative.any():
-        digits[negative, 0] = 0
-        if not digit_cols[0]:
+        if point == 0:
             return None
-    if digits.shape[1] == 0 or digits.shape[1] > 15 or not ((digits >= 0) & (digits <= 9)).all():
+        digits[negative, 0] = 0
+        if digits.shape[1] == 20 and not digits[:, 0].any():
+            digits = digits[:, 1:]  # the sign's column: 19 digits still fit a uint64
+    n_digits = digits.shape[1]
+    if n_digits == 0 or n_digits > 19 or (digits > 9).any():
         return None
-    if negative.any() and digits.shape[1] == 1:
-        return None
-    powers = 10 ** np.arange(digits.shape[1] - 1, -1, -1, dtype=np.int64)
-    frac_digits = width - 1 - int(dots[0]) if dots.size else 0
-    values = (digits @ powers).astype(np.float64) / 10.0**frac_digits
+    frac = width - 1 - point if point < width else 0
+    if n_digits <= 18:
+        mantissa = digits.astype(np.int64) @ _POW10_I64[n_digits - 1 :: -1]
+    else:
+        mantissa = digits.astype(np.uint64) @ _POW10_U64[n_digits - 1 :: -1]
+    values = mantissa.astype(np.float64) / _POW10_F64[frac]
+    long_rows = np.flatnonzero(mantissa >= 1 << 53)
+    if long_rows.size:
+        values[long_rows] = _long_quotients(raw, long_rows, mantissa.astype(np.uint64), frac)
     return np.where(negative, -values, values)
+
+
+def _long_quotients(
+    raw: np.ndarray, rows: np.ndarray, mantissa: np.ndarray, frac: int
+) -> np.ndarray:
+    """Correctly rounded M / 10**f for mantissas ≥ 2**53 (≤ 19 digits), for the given rows.
+
+    In 80-bit long double M and 10**f are exact and the quotient is rounded once to 64 bits;
+    rounding that to double differs from rounding the exact quotient only when the 64-bit one
+    lies exactly halfway between two doubles. Those few are read by ``float()`` one by one, as
+    are all of them where long double is not the x87 80-bit type.
+    """
+    if not _LONG_DOUBLE_64:
+        return np.abs(raw[rows].astype(np.float64))
+    quotient = mantissa[rows].astype(np.longdouble) / np.longdouble(_POW10_F64[frac])
+    out = quotient.astype(np.float64)
+    significand, _exp = np.frexp(quotient)
+    bits = (significand * np.longdouble(2.0**64)).astype(np.uint64)
+    halfway = np.flatnonzero((bits & np.uint64(0x7FF)) == 0x400)
+    for k in halfway.tolist():
+        out[k] = abs(float(raw[rows[k]]))
+    return out
 
 
 def _floats(
@@ -169,10 +235,11 @@ def parse_utc_z_bytes(raw: np.ndarray) -> np.ndarray | None:
     if lengths.min() < 20 or not np.strings.endswith(raw, b"Z").all():
         return None
     try:
-        if lengths.max() == 20:
-            stamps = raw.astype("S19").astype("datetime64[us]")
-        else:
-            stamps = np.strings.replace(raw, b"Z", b"").astype("datetime64[us]")
+        if lengths.max() == lengths.min():
+            # One width (what loggers write): drop the "Z" by a cast to one byte shorter.
+            stamps = raw.astype(f"S{int(lengths[0]) - 1}").astype("datetime64[us]")
+        else:  # the final "Z" only, as parse_times drops it
+            stamps = np.strings.slice(raw, 0, -1).astype("datetime64[us]")
     except ValueError:
         return None
     return stamps.astype(np.int64) / 1e6

@@ -1,38 +1,40 @@
-"""GPX read by a C regex scan in 4 MB blocks, for plain files (the layouts loggers and apps write).
+"""GPX read without a tree, in 4 MB blocks, for plain files (the layouts loggers and apps write).
 
-Every block is checked against a count of trkpt/trkseg openings; any disagreement raises
-FastPathMismatch and the caller reads the file again with the tree parser (behind the expat gate).
+Each block's tag starts are found by numpy (gpx_tags); a block whose points all have the strict
+layout is read from them column-wise, any other by the general regex below. Either way every
+trkpt and trkseg opening must be accounted for; any disagreement raises FastPathMismatch and the
+caller reads the file again with the tree parser (behind the expat gate).
 
 A file whose prolog is plain (xml_safety.plain_prolog) is scanned without the expat gate, which
 cost as much as the scan: the scan expands no reference, and it sends to the gated tree parser any
-file with "<!" or "<?" past the prolog, unbalanced trkseg tags, or anything but "</gpx>" at its
-end (a truncated upload then gets expat's message, as before). What the gate alone still catches
-in such a file is malformed markup outside the points that leaves all of these intact.
+file with "<!" or "<?" past the prolog, a prefixed trk element, unbalanced trkseg tags, a root
+that closes itself or closes before the end, or anything but "</gpx>" at its end (a truncated
+upload then gets expat's message, as before). What the gate alone still catches in such a file is
+malformed markup outside the points that leaves all of these intact.
 """
 
 from __future__ import annotations
 
-import gc
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import IO, Any
 
 import numpy as np
 from django.utils.translation import gettext as _
 
 from patrols.tracks.errors import TrackRejected
-from patrols.tracks.formats.columns import bytes_column, decode_chunk
+from patrols.tracks.formats.columns import decode_chunk
+from patrols.tracks.formats.gpx_tags import StrictPoints, Tags, strict_points
 from patrols.tracks.formats.points import PointChunk, RefKind
 
 
 class FastPathMismatch(Exception):
-    """The regex scan disagrees with a plain count of trkpt tags: use the tree parser."""
+    """The scan cannot account for every trkpt/trkseg (or, ungated, for the markup): use the tree."""
 
 
 _P = rb"(?:[\w.-]+:)?"
-# Values with "&" (character or entity references: &#52;0.1 is 40.1) never match here or in
-# _GPX_STRICT, so the counts disagree and the tree parser, which decodes them, takes the file.
+# Values with "&" (character or entity references: &#52;0.1 is 40.1) never match here, so the
+# counts disagree and the tree parser, which decodes them, takes the file.
 _Q = rb"\s*=\s*[\"']([^\"'&]*)[\"']"
 # A trkpt has exactly the attributes lat and lon (GPX 1.0/1.1 schema), in either order.
 _GPX_TOKEN = re.compile(
@@ -62,51 +64,10 @@ _GPX_TOKEN = re.compile(
     re.S,
 )
 _GPX_OPENINGS = re.compile(rb"<" + _P + rb"(trkseg\b|trkpt[\s/>])")
-# The layout most loggers and apps write, matched ~5x faster; used only when it accounts for
-# every trkseg and trkpt opening in the block. After the time it skips whatever the point
-# carries (course, speed, hdop, <extensions> with heart rate and cadence …) up to </trkpt>,
-# without capturing it: phone apps write ~300 bytes a point and would otherwise take the
-# general pattern at a third of the speed. "\s*</trkpt>" first is the simulator's and most
-# loggers' layout, at no cost. The skip never passes another "<trkpt" or "</trkpt" and never
-# backtracks (possessive, Python ≥ 3.11): a point closed as "</trkpt >" (or holding a nested
-# trkpt) fails after its own bytes, and the block goes to the general pattern.
-_STRICT_TAIL = rb"(?:\s*</trkpt>|[^<]*+(?:<(?!/?trkpt)[^<]*+)*+</trkpt>)"
-# "<" is factored out of the alternation: the engine then skips to the next "<" in C instead of
-# trying both branches at every byte (a third of the scan on 300-byte phone-app points).
-_GPX_STRICT = re.compile(
-    rb'<(?:(trkseg)>|trkpt lat="([^"]*)" lon="([^"]*)">\s*(?:<ele>[^<]*</ele>\s*)?<time>([^<]*)</time>'
-    + _STRICT_TAIL
-    + rb")"
-)
-# The same, refusing values with "&" (see _Q); a two-character class is ~50 % slower than the
-# one-character one, so it is used only for blocks that contain an "&" at all. An "&" in what
-# the tail skips does not matter: nothing there is read.
-_GPX_STRICT_NO_REFS = re.compile(
-    rb'<(?:(trkseg)>|trkpt lat="([^"&]*)" lon="([^"&]*)">\s*(?:<ele>[^<]*</ele>\s*)?<time>([^<&]*)</time>'
-    + _STRICT_TAIL
-    + rb")"
-)
 _GPX_TIME = re.compile(rb"<" + _P + rb"time\s*>\s*([^<]*?)\s*</")
 _GPX_ROOT = re.compile(rb"<" + _P + rb"gpx[\s>]")
 _GPX_END = re.compile(rb"</" + _P + rb"gpx\s*>\Z")
 _GPX_BLOCK = 4 << 20
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector around findall's burst of tuples.
-
-    A block's tokens are tuples of bytes, which cannot form cycles, yet their allocation
-    triggers collections that walk every tracked object of the process: ~30 % of GPX parsing
-    time. Collections resume (and catch up) when the block is done.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _gpx_cut(block: bytes) -> int:
@@ -129,57 +90,27 @@ def _gpx_cut(block: bytes) -> int:
 
 
 def _blocks(fileobj: IO[bytes]) -> Iterator[bytes]:
-    """The file in blocks of about _GPX_BLOCK bytes, each ending after its last complete trkpt."""
-    carry = b""
-    while True:
+    """The file in blocks of about _GPX_BLOCK bytes, each ending after its last complete trkpt.
+
+    One read ahead: the last block is yielded whole, not sliced (a file that fits one block,
+    as most do, is then never copied here).
+    """
+    block = fileobj.read(_GPX_BLOCK)
+    while block:
         more = fileobj.read(_GPX_BLOCK)
-        block = carry + more
-        if not block:
-            return
-        cut = len(block) if not more else _gpx_cut(block)
-        if more and cut == 0:
-            carry = block
-            continue
-        body, carry = block[:cut], block[cut:]
-        yield body
         if not more:
+            yield block
             return
+        cut = _gpx_cut(block)
+        if cut == 0:
+            block += more
+            continue
+        yield block[:cut]
+        block = block[cut:] + more
 
 
-# What a block's tokens give: trkseg flags (one per token), then time, lat and lon of the points.
+# What a block's general scan gives: trkseg flags (one per token), then time, lat and lon.
 _Columns = tuple[np.ndarray, Any, Any, Any]
-
-
-def _strict_columns(body: bytes, n_segs: int | None = None) -> _Columns | None:
-    """The block as numpy bytes columns, if every trkseg/trkpt in it has the strict layout."""
-    strict_pattern = _GPX_STRICT_NO_REFS if b"&" in body else _GPX_STRICT
-    with _collector_paused():
-        tokens = strict_pattern.findall(body)
-    if n_segs is None:
-        n_segs = body.count(b"<trkseg")
-    # bytes.count runs at memory speed; prefixed tags would be invisible to it, so they
-    # (and any other layout) send the block to the general pattern.
-    if b":trk" in body:
-        return None
-    if len(tokens) != n_segs + body.count(b"<trkpt"):
-        return None
-    if not tokens:
-        return np.zeros(0, dtype=bool), None, None, None
-    # Columns as bytes arrays: no Python object per value beyond findall's own.
-    with _collector_paused():
-        seg_col, lat_col, lon_col, time_col = zip(*tokens, strict=True)
-    is_seg = np.frombuffer(bytes(map(len, seg_col)), dtype=np.uint8) != 0
-    if int(is_seg.sum()) != n_segs:
-        return None
-    is_pt = ~is_seg
-    if not is_pt.any():
-        return is_seg, None, None, None
-    return (
-        is_seg,
-        bytes_column(time_col, is_pt),
-        bytes_column(lat_col, is_pt),
-        bytes_column(lon_col, is_pt),
-    )
 
 
 def _general_columns(body: bytes) -> _Columns:
@@ -223,6 +154,17 @@ class _Numbering:
         self.n += n_pts
         return np.maximum(segs[~is_seg], 0), refs
 
+    def strict(self, found: StrictPoints) -> tuple[np.ndarray, np.ndarray] | None:
+        """Segment and ordinal of each point of a strict block; None if it has none."""
+        n_pts = found.lats.size
+        segs = self.seg_no + found.segs_before
+        self.seg_no += found.seg_opens
+        if not n_pts:
+            return None
+        refs = np.arange(self.n + 1, self.n + n_pts + 1)
+        self.n += n_pts
+        return np.maximum(segs, 0), refs
+
 
 class _UngatedChecks:
     """What stands in for the expat gate when the prolog was plain (see the module docstring)."""
@@ -230,54 +172,65 @@ class _UngatedChecks:
     def __init__(self, prolog_end: int) -> None:
         self.skip = prolog_end  # the XML declaration's "<?" is in the first block's prolog
         self.open_segs = 0
-        self.roots = 0
+        self.root_closes = 0
+        self.root_close_tag = b""
         self.last = b""
 
-    def block(self, body: bytes) -> int:
-        """Check one block; returns its count of "<trkseg" (the strict scan needs it too)."""
+    def _root(self, body: bytes, prolog_end: int) -> bytes:
+        """The root's closing tag; the root must not close itself (a second root could follow)."""
+        lt = body.rfind(b"<", 0, prolog_end)
+        if body[prolog_end - 1 : prolog_end] != b">":
+            gt = body.find(b">", prolog_end - 1)
+            if gt < 0 or body[gt - 1 : gt] == b"/":
+                raise FastPathMismatch
+        return b"</" + body[lt + 1 : prolog_end - 1]
+
+    def block(self, body: bytes, tags: Tags) -> None:
         skip, self.skip = self.skip, 0
-        # "!" and "?" alone are found at memchr speed and are rare in GPX; "<!" and "<?" are
-        # looked for only when they occur.
-        if b"!" in body and b"<!" in body:
-            raise FastPathMismatch
-        if body.find(b"?", skip) >= 0 and body.find(b"<?", skip) >= 0:
-            raise FastPathMismatch
-        if b":trk" in body:
-            raise FastPathMismatch  # prefixed trk elements: the gated route reads them
-        opens = body.count(b"<trkseg")
-        self.open_segs += opens - body.count(b"</trkseg")
-        self.roots += body.count(b"gpx>")
-        if self.open_segs < 0:
-            raise FastPathMismatch
+        if not self.root_close_tag:
+            self.root_close_tag = self._root(body, skip)
+        if tags.markup_after(skip) or tags.prefixed_trk:
+            raise FastPathMismatch  # comment, CDATA, DTD, PI, prefixed trk: the gated route
+        if tags.seg_open.size or tags.seg_close.size:
+            balance = tags.seg_balance(self.open_segs)
+            if balance.min() < 0:
+                raise FastPathMismatch
+            self.open_segs = int(balance[-1])
+        close = self.root_close_tag
+        # Counted as tag starts ("</gpx" and any longer name: conservative).
+        self.root_closes += tags.count_closing(close) if len(close) <= 8 else body.count(close)
         self.last = body
-        return opens
 
     def end(self) -> None:
-        # One root, closed last: "gpx>" occurs once ("</gpx>"), so no second root follows.
-        if self.open_segs or self.roots != 1 or not _GPX_END.search(self.last.rstrip()[-64:]):
+        # One root, closed once and last: nothing but whitespace after its "</gpx>".
+        if self.open_segs or self.root_closes != 1 or not _GPX_END.search(self.last.rstrip()[-64:]):
             raise FastPathMismatch
 
 
 def iter_gpx_fast(fileobj: IO[bytes], prolog_end: int | None = None) -> Iterator[PointChunk]:
-    """Regex scan of a document the expat gate proved well-formed, entity-free and plain, or
+    """Scan of a document the expat gate proved well-formed, entity-free and plain, or
     (prolog_end given) whose prolog plain_prolog() found plain, checked as it goes.
 
-    findall runs in C over 4 MB blocks; a count of trkpt tags per block guards against any
-    construct the pattern does not understand (then the caller falls back to the tree parser).
+    Strict blocks are read from their tag starts in numpy, others by findall in C; both are
+    checked against every trkpt/trkseg opening (else the caller falls back to the tree parser).
     One chunk per block.
     """
     numbering = _Numbering()
     ungated = _UngatedChecks(prolog_end) if prolog_end is not None else None
     saw_gpx = False
     for body in _blocks(fileobj):
-        n_segs = ungated.block(body) if ungated is not None else None
+        tags = Tags(body)
+        if ungated is not None:
+            ungated.block(body, tags)
         if not saw_gpx and _GPX_ROOT.search(body):
             saw_gpx = True
-        columns = _strict_columns(body, n_segs)
-        if columns is None:
-            columns = _general_columns(body)
-        is_seg, times, lats, lons = columns
-        numbered = numbering.points(is_seg)
+        found = strict_points(body, tags)
+        if found is not None:
+            numbered = numbering.strict(found)
+            times, lats, lons = found.times, found.lats, found.lons
+        else:
+            is_seg, times, lats, lons = _general_columns(body)
+            numbered = numbering.points(is_seg)
         if numbered is not None:
             segs, refs = numbered
             yield decode_chunk(times, lats, lons, segs, refs, RefKind.POINT)
