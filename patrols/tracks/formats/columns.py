@@ -94,7 +94,7 @@ def bytes_column(values: tuple[bytes, ...], keep: np.ndarray) -> np.ndarray:
 
 _POW10_U64 = 10 ** np.arange(20, dtype=np.uint64)
 _POW10_I64 = 10 ** np.arange(19, dtype=np.int64)
-_POW10_F64 = np.array([float(10**k) for k in range(20)])  # exact doubles (up to 10**22 are)
+_POW10_F64 = np.array([float(10**k) for k in range(23)])  # exact doubles (10**22 the last)
 # x86's 80-bit long double: a 64-bit significand holds any 19-digit mantissa exactly.
 _LONG_DOUBLE_64 = np.finfo(np.longdouble).nmant == 63
 
@@ -127,15 +127,16 @@ def parse_decimal_bytes(raw: np.ndarray) -> np.ndarray | None:
     if (lengths - has_dot - negative < 1).any():
         return None  # no digit at all ("", "-", ".", "-.")
     point = np.where(has_dot, dot, lengths)
-    if (point == point[0]).all():
+    key = 2 * point + negative
+    if (key == key[0]).all():
         return _fixed_point_column(raw, b, int(point[0]), negative)
-    # Rows grouped by where their point is (e.g. 9.5 and 10.5), each trimmed to its own
-    # longest item (one long value elsewhere adds no zeros here).
+    # Rows grouped by where their point is (e.g. 9.5 and 10.5) and by sign, each trimmed to
+    # its own longest item (one long value elsewhere adds no zeros here).
     out = np.empty(n)
-    for col in np.unique(point).tolist():
-        rows = np.flatnonzero(point == col)
+    for k in np.unique(key).tolist():
+        rows = np.flatnonzero(key == k)
         w = int(lengths[rows].max())
-        part = _fixed_point_column(raw[rows], b[rows, :w], col, negative[rows])
+        part = _fixed_point_column(raw[rows], b[rows, :w], k // 2, negative[rows])
         if part is None:
             return None
         out[rows] = part
@@ -155,12 +156,15 @@ def _fixed_point_column(
         if point == 0:
             return None
         digits[negative, 0] = 0
-        if digits.shape[1] == 20 and not digits[:, 0].any():
-            digits = digits[:, 1:]  # the sign's column: 19 digits still fit a uint64
+    # Leading zeros (and a sign's column) change nothing: drop them while over 19 digits.
+    while digits.shape[1] > 19 and not digits[:, 0].any():
+        digits = digits[:, 1:]
     n_digits = digits.shape[1]
     if n_digits == 0 or n_digits > 19 or (digits > 9).any():
         return None
     frac = width - 1 - point if point < width else 0
+    if frac >= _POW10_F64.size:
+        return None
     if n_digits <= 18:
         mantissa = digits.astype(np.int64) @ _POW10_I64[n_digits - 1 :: -1]
     else:
