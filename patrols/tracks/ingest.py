@@ -36,6 +36,7 @@ from stewards.models import Steward
 __all__ = ["IngestResult", "TrackRejected", "ingest_file", "ingest_points", "max_upload_bytes"]
 
 _READ_BLOCK = 1 << 20
+_WHOLE_BYTES = 16 << 20  # read into memory at once up to this size
 
 
 def max_upload_bytes() -> int:
@@ -56,25 +57,38 @@ class IngestResult:
         return list(self.upload.tracks.order_by("started_at").values_list("id", flat=True))
 
 
-def _size_and_checksum(fileobj: IO[bytes], limit: int) -> tuple[int, str, bytes]:
+def _too_large(limit: int) -> TrackRejected:
+    return TrackRejected(
+        _("文件超过 %(mb).0f MB 的上限，请按天分开导出后再上传。") % {"mb": limit / 1024 / 1024},
+        413,
+        code="too_large",
+    )
+
+
+def _size_and_checksum(fileobj: IO[bytes], limit: int) -> tuple[int, str, bytes, IO[bytes]]:
+    """Size, sha256 and first 4 KB of the upload, and the file to read it from from now on.
+
+    A file up to _WHOLE_BYTES is read once into memory: the hash, the parser (a BytesIO over
+    the same bytes hands them over without a copy) and the stored original all use that one
+    copy. Larger files are hashed block by block and read again from `fileobj`, so memory
+    stays flat.
+    """
     fileobj.seek(0)
-    digest = hashlib.sha256()
-    size = 0
-    head = b""
+    data = fileobj.read(_WHOLE_BYTES + 1)
+    size, head = len(data), data[:4096]
+    if size > limit:
+        raise _too_large(limit)
+    if size <= _WHOLE_BYTES:
+        return size, hashlib.sha256(data).hexdigest(), head, io.BytesIO(data)
+    digest = hashlib.sha256(data)
+    del data
     while block := fileobj.read(_READ_BLOCK):
-        if not head:
-            head = block[:4096]
         size += len(block)
         if size > limit:
-            raise TrackRejected(
-                _("文件超过 %(mb).0f MB 的上限，请按天分开导出后再上传。")
-                % {"mb": limit / 1024 / 1024},
-                413,
-                code="too_large",
-            )
+            raise _too_large(limit)
         digest.update(block)
     fileobj.seek(0)
-    return size, digest.hexdigest(), head
+    return size, digest.hexdigest(), head, fileobj
 
 
 _STEWARDS_OFFICE = object()  # default of `office_area`: look it up from the steward
@@ -232,7 +246,7 @@ def ingest_file(
     """Store one uploaded file for `steward`; raises TrackRejected with a specific message.
     `enqueue(upload)` runs inside the storing transaction (to defer its follow-up job)."""
     source_crs = _source_crs(crs)
-    size, sha256, head = _size_and_checksum(fileobj, max_upload_bytes())
+    size, sha256, head, fileobj = _size_and_checksum(fileobj, max_upload_bytes())
     if size == 0:
         raise TrackRejected(_("文件为空（0 字节），请重新导出轨迹后上传。"), code="empty_file")
 

@@ -209,7 +209,11 @@ class _UngatedChecks:
 
     def end(self) -> None:
         # One root, closed once and last: nothing but whitespace after its "</gpx>".
-        if self.open_segs or self.root_closes != 1 or not _GPX_END.search(self.last.rstrip()[-64:]):
+        if (
+            self.open_segs
+            or self.root_closes != 1
+            or not _GPX_END.search(self.last[-4096:].rstrip()[-64:])
+        ):
             raise FastPathMismatch
 
 

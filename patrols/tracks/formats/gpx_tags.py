@@ -81,14 +81,14 @@ class Tags:
         # Five sentinels (position = end of block: zeros follow) so index + k never runs off.
         self.lt = _positions(self.bytes[: self.size], 60, sentinels=5)
         self.count = self.lt.size - 5
-        self.head = self.bytes[self.lt + 1]
+        self.head = self.bytes[1:][self.lt]  # the byte after each (no lt + 1 temporary)
         opening = np.flatnonzero(self.head == 116)  # "<t…"
         words = self.u64[self.lt[opening]]
         pt, seg = _is(words, PT_OPEN[:6]), _is(words, SEG_OPEN[:7])  # in any form
         self.pt_open, self.pt_open_words = opening[pt], words[pt]
         self.seg_open, self.seg_open_words = opening[seg], words[seg]
         self.slash = np.flatnonzero(self.head == 47)  # "</…"
-        closing = self.slash[self.bytes[self.lt[self.slash] + 2] == 116]  # "</t…"
+        closing = self.slash[self.bytes[2:][self.lt[self.slash]] == 116]  # "</t…"
         words = self.u64[self.lt[closing]]
         pt, seg = _is(words, PT_CLOSE[:7]), _is(words, SEG_CLOSE)
         self.pt_close, self.pt_close_words = closing[pt], words[pt]
@@ -154,10 +154,12 @@ def _column(
         return None
     if hi == 0:
         return np.zeros(width.size, dtype="S1")
-    cols = np.arange(hi)
-    cells = data[start[:, None] + cols]
+    # Rows of `hi` bytes from each start through a strided view of the padded block: one
+    # index per row, not an n × hi index matrix.
+    windows = np.ndarray((data.size - _WIDEST, hi), dtype=np.uint8, buffer=data, strides=(1, 1))
+    cells = windows[start]
     if lo != hi:
-        cells[cols >= width[:, None]] = 0  # S items end at their first trailing NUL
+        cells *= np.arange(hi) < width[:, None]  # S items end at their first trailing NUL
     if no_quote and (cells == 34).any():
         return None
     return cells.view(f"S{hi}").reshape(-1)
