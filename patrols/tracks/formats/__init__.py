@@ -10,18 +10,20 @@ Every format ends in the same shape so cleaning and storage never care where poi
 
 XML safety: every XML file the tree parser reads first goes through `refuse_unsafe_xml`, an
 expat pass with defusedxml's policy (entity declarations and external references raise
-defusedxml's exceptions) that also proves the file well-formed. GPX is read by a C-speed regex
-scan in 4 MB blocks when the file is plain (no comments/CDATA/DOCTYPE/PI) and every trkpt is
-accounted for, otherwise by ElementTree's iterparse, clearing elements as they are read. A GPX
-whose prolog is plain (`plain_prolog`: no DTD, so nothing can declare an entity; an encoding in
-which "<!" is those bytes) skips the gate on the regex path, which expands no reference; see
-gpx_scan's docstring for what stands in for the gate there. Either way memory follows the number
+defusedxml's exceptions) that also proves the file well-formed. GPX is read without a tree in
+4 MB blocks when the file is plain (no comments/CDATA/DOCTYPE/PI) and every trkpt is accounted
+for — from the positions of its "<" bytes in numpy for the layout loggers and apps write
+(`gpx_tags`), by a regex otherwise — and else by ElementTree's iterparse, clearing elements as
+they are read. A GPX whose prolog is plain (`plain_prolog`: no DTD, so nothing can declare an
+entity; an encoding in which "<!" is those bytes) and whose points are all in that layout skips
+the gate, expanding no reference; see gpx_scan's docstring for what stands in for the gate there. Either way memory follows the number
 of points (~40 bytes each), never the size of the XML tree.
 
 Modules: `points` (the shapes above), `detect` (which format), `columns` (text → numpy numbers and
 times), `buffer` (PointBuffer: the one place per-point parsers collect points into chunks),
-`xml_safety` (the expat gate), `gpx` and `gpx_scan` (tree path, regex path), `kml`, `geojson`,
-`delimited` (CSV, GeoLife PLT). This module re-exports the public names and reads whole files.
+`xml_safety` (the expat gate), `gpx`, `gpx_scan`, `gpx_tags` (tree path, block scan, tag
+positions), `kml`, `geojson`, `delimited` (CSV, GeoLife PLT). This module re-exports the public
+names and reads whole files.
 """
 
 from __future__ import annotations

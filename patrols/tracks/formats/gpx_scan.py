@@ -6,11 +6,13 @@ trkpt and trkseg opening must be accounted for; any disagreement raises FastPath
 caller reads the file again with the tree parser (behind the expat gate).
 
 A file whose prolog is plain (xml_safety.plain_prolog) is scanned without the expat gate, which
-cost as much as the scan: the scan expands no reference, and it sends to the gated tree parser any
-file with "<!" or "<?" past the prolog, a prefixed trk element, unbalanced trkseg tags, a root
-that closes itself or closes before the end, or anything but "</gpx>" at its end (a truncated
-upload then gets expat's message, as before). What the gate alone still catches in such a file is
-malformed markup outside the points that leaves all of these intact.
+cost as much as the scan: the scan expands no reference, and it sends to the gated route any file
+with "<!" or "<?" past the prolog, a prefixed trk element, unbalanced trkseg tags, a root that
+closes itself or closes before the end, anything but "</gpx>" at its end (a truncated upload then
+gets expat's message, as before), or a block not in the strict layout (the general regex cannot
+tell broken markup inside a point from an odd layout). What the gate alone still catches in such
+a file is malformed markup in a point's tail (after its time) or outside the points that leaves
+all of these intact.
 """
 
 from __future__ import annotations
