@@ -91,6 +91,13 @@ def _size_and_checksum(fileobj: IO[bytes], limit: int) -> tuple[int, str, bytes,
     return size, digest.hexdigest(), head, fileobj
 
 
+class _OneChunkFile(File):
+    """The original handed to storage in one chunk (Django's default is 64 KB): one write, and
+    a file read into memory (see _size_and_checksum) is passed on without another copy."""
+
+    DEFAULT_CHUNK_SIZE = _WHOLE_BYTES
+
+
 _STEWARDS_OFFICE = object()  # default of `office_area`: look it up from the steward
 
 
@@ -209,7 +216,7 @@ def _store(
     ensure_partitions(_started_at(tr) for tr in tracks)
     try:
         with transaction.atomic(savepoint=not in_transaction):
-            upload.file.save(upload.sha256, File(fileobj), save=False)
+            upload.file.save(upload.sha256, _OneChunkFile(fileobj), save=False)
             stored_name = upload.file.name
             upload.save()
             _copy_tracks(tracks, upload, upload.source_crs)
