@@ -2,7 +2,7 @@
 path (a map being panned asks for a dozen tiles at once, each one uncached).
 
 A GET from a logged-in session (no Authorization header) with valid tile coordinates and period
-is answered from two round trips: the session row (SessionMiddleware) and ONE statement holding the
+is answered from two round trips: the session row (SessionMiddleware's store) and ONE statement holding the
 user, the office the user may supervise and the tile (`SCOPED_TILE_STATEMENT`), where the DRF view
 takes five (the kept connection's health check, session, user, office, tile) plus DRF's
 authentication, permission and content negotiation. The session is checked as Django's
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, timedelta
+from typing import TypeVar
 
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.auth.models import User
@@ -30,6 +31,7 @@ from rest_framework.exceptions import ValidationError
 
 from patrols import coverage_queries as queries
 
+T = TypeVar("T")
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 TILE_TYPE = "application/vnd.mapbox-vector-tile"
 # What DRF's APIView adds to a response of this view (finalize_response): kept identical.
@@ -74,26 +76,26 @@ def _session_user(request: HttpRequest) -> tuple[int, str] | None:
     return int(uid), session_hash
 
 
-def _run(params: dict) -> tuple[str | None, int | None, bytes]:
-    """The statement on the kept connection without the per-request `SELECT 1` health check: a
-    connection that broke meanwhile fails the statement itself, which then runs once more on a new
-    one (a read: safe to repeat)."""
+def _reading(read: Callable[[], T]) -> T:
+    """`read` on the kept connection without the per-request `SELECT 1` health check (a round
+    trip of its own before the session's SELECT): a connection that broke meanwhile fails the read
+    itself, which then runs once more on a new one (a read: safe to repeat)."""
     if connection.connection is not None and not connection.in_atomic_block:
         connection.health_check_done = True
     try:
-        return queries.scoped_tile(params)
+        return read()
     except (OperationalError, InterfaceError):
         if connection.in_atomic_block:
             raise
         connection.close()
-        return queries.scoped_tile(params)
+        return read()
 
 
 def fast_tile(request: HttpRequest, z: int, x: int, y: int) -> HttpResponse | None:
     """The tile for a good request; None: let the DRF view answer."""
     if request.method != "GET" or "HTTP_AUTHORIZATION" in request.META or not valid_tile(z, x, y):
         return None
-    who = _session_user(request)
+    who = _reading(lambda: _session_user(request))
     if who is None:
         return None
     try:
@@ -104,7 +106,7 @@ def fast_tile(request: HttpRequest, z: int, x: int, y: int) -> HttpResponse | No
     by_pair = request.GET.get("by") == "pair"
     code = request.GET.get("office") or None
     params = queries.scoped_tile_params(uid, code, z, x, y, start, end, by_pair=by_pair)
-    password, office_id, tile = _run(params)
+    password, office_id, tile = _reading(lambda: queries.scoped_tile(params))
     if password is None or office_id is None:
         return None  # inactive or gone, or not this office's supervisor: 401/403 from DRF
     # As django.contrib.auth.get_user: the session's hash of the password under SECRET_KEY.

@@ -112,3 +112,12 @@ def test_a_session_that_no_longer_holds_is_refused_as_django_refuses_it(client, 
     user.save()
     assert client.get(tile_url(), PERIOD).status_code == 401
     assert client.get(tile_url(), PERIOD).status_code == 401  # the session was flushed
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_kept_connection_that_broke_is_replaced_without_the_health_check(client, world):
+    assert client.get(tile_url(), PERIOD).status_code == 200
+    connection.connection.close()  # the server went away between two requests
+    # No `SELECT 1` first: the session's read fails and is run again on a new connection.
+    again = client.get(tile_url(), PERIOD)
+    assert again.status_code == 200 and "南巷".encode() in again.content
