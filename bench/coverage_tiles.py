@@ -12,8 +12,7 @@ its own order; no tile cache anywhere):
 
 * endpoint: GET /api/grids/coverage/tiles/z/x/y.pbf?office=…&from=…&to=… under gunicorn started
   as `make run` starts it (config/gunicorn.conf.py: 2 gthread workers × 4 threads, DJANGO_DEBUG=0,
-  persistent database connections), session login, one kept-alive HTTP connection per client (as
-  a browser's);
+  persistent database connections), session login, a new HTTP connection per request;
 * bare: the query string the endpoint's fast path sends (patrols/api/tile_fast_path.py:
   SCOPED_TILE_STATEMENT, the local settings and user + office scope + tile in one implicit
   transaction) with the same parameters, bound client-side as Django binds them, over --clients
@@ -36,6 +35,7 @@ import http.client
 import math
 import os
 import random
+import runpy
 import socket
 import subprocess
 import sys
@@ -101,10 +101,16 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def server_conf() -> str:
+    conf = runpy.run_path(os.path.join(settings.BASE_DIR, "config", "gunicorn.conf.py"))
+    return f"{conf['workers']} {conf['worker_class']} workers × {conf['threads']} threads"
+
+
 def start_server(schema: str, port: int) -> subprocess.Popen:
-    """gunicorn as scripts/run.sh starts it (config/gunicorn.conf.py and its defaults: 2 gthread
-    workers × 4 threads = 8 requests in flight), on a port of its own."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ALLEY_WEB_", "ALLEY_CONN"))}
+    """gunicorn as scripts/run.sh starts it (config/gunicorn.conf.py: by default 2 gthread workers
+    × 4 threads = 8 requests in flight; ALLEY_WEB_WORKERS / ALLEY_WEB_THREADS as for `make run`),
+    on a port of its own."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ALLEY_CONN")}
     env |= {
         "ALLEY_BIND": f"127.0.0.1:{port}",
         "ALLEY_GUNICORN_CTL": os.path.join(settings.BASE_DIR, "var", f"bench-{port}.ctl"),
@@ -160,21 +166,19 @@ def run_clients(clients: int, tiles: list, one) -> list[tuple[int, float]]:
 
 def http_client(port: int, cookie: str, office: str):
     def make(_k: int):
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-
         def get(tile: tuple[int, int, int]) -> None:
             z, x, y = tile
-            url = f"/api/grids/coverage/tiles/{z}/{x}/{y}.pbf?office={office}&from={START}&to={END}"
-            for attempt in (0, 1):  # the server may close a kept-alive connection between tiles
-                try:
-                    conn.request("GET", url, headers={"Cookie": cookie, "Host": "127.0.0.1"})
-                    resp = conn.getresponse()
-                    resp.read()
-                    break
-                except (http.client.HTTPException, ConnectionError):
-                    conn.close()
-                    if attempt:
-                        raise
+            # A connection per request: each is accepted by whichever worker is free (kept-alive
+            # connections would stay with the worker that took them, 5 on one and 3 on the other).
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            conn.request(
+                "GET",
+                f"/api/grids/coverage/tiles/{z}/{x}/{y}.pbf?office={office}&from={START}&to={END}",
+                headers={"Cookie": cookie, "Host": "127.0.0.1"},
+            )
+            resp = conn.getresponse()
+            resp.read()
+            conn.close()
             if resp.status != 200:
                 raise SystemExit(f"tile {tile}: HTTP {resp.status}")
 
@@ -260,9 +264,9 @@ def main() -> None:
         settings.SECRET_KEY = SERVER_SECRET  # the session must be signed with the server's key
         cookie = session_cookie(user)
         http_make, bare_make = http_client(port, cookie, code), bare_client(schema, user.id, code)
-        # One pass each to warm both (the server's workers open their connections; the cache).
-        run_clients(2, tiles, http_make)
-        run_clients(2, tiles, bare_make)
+        # One pass each to warm both (every worker thread opens its database connection; the cache).
+        run_clients(args.clients, tiles, http_make)
+        run_clients(args.clients, tiles, bare_make)
         # One client each, in turn: the work of a request without queueing behind the others.
         alone = [run_clients(1, tiles, http_make), run_clients(1, tiles, bare_make)]
         # Alternating rounds, so a change in machine load hits both sides alike.
@@ -275,6 +279,7 @@ def main() -> None:
             f"{n} tiles (z14–z17) × {args.clients} concurrent clients × {args.rounds} alternating "
             f"rounds, uncached, period {START}–{END}"
         )
+        print(f"  server: gunicorn -c config/gunicorn.conf.py ({server_conf()}), as `make run`")
         report("endpoint (gunicorn as make run)", endpoint)
         report("bare SQL", bare)
         print("  one client alone (no queueing):")
