@@ -10,17 +10,20 @@ the same indexes as the real tables. Then, in the same run, for --tiles random t
 14–17 within the district, requested by --clients concurrent clients (every client every tile, in
 its own order; no tile cache anywhere):
 
-* endpoint: GET /api/grids/coverage/tiles/z/x/y.pbf?from=…&to=… under gunicorn (one sync worker per
-  client, DJANGO_DEBUG=0, ALLEY_CONN_MAX_AGE=60: persistent database connections), session login;
-* bare: the query string `patrols.coverage_queries.coverage_tile` sends (SET LOCAL jit = off and
-  COVERAGE_TILE, one implicit transaction) with the same parameters, bound client-side as Django
-  binds them, over --clients concurrent psycopg connections.
+* endpoint: GET /api/grids/coverage/tiles/z/x/y.pbf?office=…&from=…&to=… under gunicorn started
+  as `make run` starts it (config/gunicorn.conf.py: 2 gthread workers × 4 threads, DJANGO_DEBUG=0,
+  persistent database connections), session login, a new HTTP connection per request;
+* bare: the query string the endpoint's fast path sends (patrols/api/tile_fast_path.py:
+  SCOPED_TILE_STATEMENT, the local settings and user + office scope + tile in one implicit
+  transaction) with the same parameters, bound client-side as Django binds them, over --clients
+  concurrent psycopg connections. The endpoint's only other statement is the session's SELECT.
 
 The real tables are untouched: the server and the bare connections get
 search_path=<bench schema>,public (libpq's PGOPTIONS), so the three coverage tables resolve to the
 bench copies and everything else (users, sessions, the office) to public. The coverage copy carries
 the migration's roll-up triggers, so the month roll-up the tile reads is filled by the coverage
-INSERT (its time is printed). Targets: p95 <= 50 ms and endpoint p95 <= 1.2x bare p95. Also
+INSERT (its time is printed). --keep leaves the schema and its office/user in place (printed) to
+explore the tile's plans; drop it with `DROP SCHEMA … CASCADE`. Targets: p95 <= 50 ms and endpoint p95 <= 1.2x bare p95. Also
 printed: p50/p95 per zoom, and one client alone on each side (a request's own work, no queueing).
 ~3 min with --tiles 20 (the build ~30 s of it); smaller districts with --side.
 """
@@ -32,6 +35,7 @@ import http.client
 import math
 import os
 import random
+import runpy
 import socket
 import subprocess
 import sys
@@ -55,7 +59,7 @@ from django.db import connection  # noqa: E402
 
 from bench.coverage_tiles_data import build_district  # noqa: E402
 from geo.models import Membership, StreetOffice  # noqa: E402
-from patrols.coverage_queries import COVERAGE_TILE_STATEMENT, tile_params  # noqa: E402
+from patrols.coverage_queries import SCOPED_TILE_STATEMENT, scoped_tile_params  # noqa: E402
 
 X0, Y0 = 116.40, 39.90
 START, END = date(2019, 4, 1), date(2019, 4, 30)
@@ -97,17 +101,26 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(schema: str, port: int, workers: int) -> subprocess.Popen:
-    env = os.environ | {
-        "ALLEY_CONN_MAX_AGE": "60",
+def server_conf() -> str:
+    conf = runpy.run_path(os.path.join(settings.BASE_DIR, "config", "gunicorn.conf.py"))
+    return f"{conf['workers']} {conf['worker_class']} workers × {conf['threads']} threads"
+
+
+def start_server(schema: str, port: int) -> subprocess.Popen:
+    """gunicorn as scripts/run.sh starts it (config/gunicorn.conf.py: by default 2 gthread workers
+    × 4 threads = 8 requests in flight; ALLEY_WEB_WORKERS / ALLEY_WEB_THREADS as for `make run`),
+    on a port of its own."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ALLEY_CONN")}
+    env |= {
+        "ALLEY_BIND": f"127.0.0.1:{port}",
+        "ALLEY_GUNICORN_CTL": os.path.join(settings.BASE_DIR, "var", f"bench-{port}.ctl"),
         "DJANGO_DEBUG": "0",
         "DJANGO_SECRET_KEY": SERVER_SECRET,
         "PGOPTIONS": f"-c search_path={schema},public",
     }
     gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
     proc = subprocess.Popen(
-        [gunicorn, "config.wsgi:application", "-b", f"127.0.0.1:{port}", "-w", str(workers), "-k", "sync",
-         "--log-level", "warning"],
+        [gunicorn, "-c", "config/gunicorn.conf.py", "--log-level", "warning"],
         env=env, cwd=settings.BASE_DIR,
     )  # fmt: skip
     for _ in range(300):
@@ -155,6 +168,8 @@ def http_client(port: int, cookie: str, office: str):
     def make(_k: int):
         def get(tile: tuple[int, int, int]) -> None:
             z, x, y = tile
+            # A connection per request: each is accepted by whichever worker is free (kept-alive
+            # connections would stay with the worker that took them, 5 on one and 3 on the other).
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
             conn.request(
                 "GET",
@@ -172,7 +187,7 @@ def http_client(port: int, cookie: str, office: str):
     return make
 
 
-def bare_client(schema: str, office_id: int):
+def bare_client(schema: str, user_id: int, office: str):
     db = settings.DATABASES["default"]
 
     def make(_k: int):
@@ -184,12 +199,13 @@ def bare_client(schema: str, office_id: int):
 
         def run(tile: tuple[int, int, int]) -> None:
             z, x, y = tile
-            params = tile_params(office_id, z, x, y, START, END)
-            # What coverage_tile() sends: the same query string, bound client-side like Django's
+            params = scoped_tile_params(user_id, office, z, x, y, START, END)
+            # What the endpoint sends: the same query string, bound client-side like Django's
             # cursor (so no prepared statement on either side), in one round trip.
-            cur = conn.execute(COVERAGE_TILE_STATEMENT, params)
+            cur = conn.execute(SCOPED_TILE_STATEMENT, params)
             cur.nextset()
-            cur.fetchone()
+            if cur.fetchone()[1] is None:
+                raise SystemExit("bare: no office in scope")
 
         return run
 
@@ -218,6 +234,7 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=8)
     ap.add_argument("--tiles", type=int, default=40, help="random tiles per zoom level")
     ap.add_argument("--rounds", type=int, default=2, help="alternating endpoint/bare rounds")
+    ap.add_argument("--keep", action="store_true", help="leave the district for exploring")
     args = ap.parse_args()
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
     schema = f"bench_tiles_{os.getpid()}"
@@ -242,14 +259,14 @@ def main() -> None:
         )
         tiles = tiles_for(bbox, args.tiles)
         port = free_port()
-        # As many sync workers as clients: 8 requests in flight, like the 8 bare connections.
-        server = start_server(schema, port, args.clients)
+        # `make run`'s server: 2 workers × 4 threads, 8 requests in flight like 8 bare connections.
+        server = start_server(schema, port)
         settings.SECRET_KEY = SERVER_SECRET  # the session must be signed with the server's key
         cookie = session_cookie(user)
-        http_make, bare_make = http_client(port, cookie, code), bare_client(schema, office.id)
-        # One pass each to warm both (the server's workers open their connections; the cache).
-        run_clients(2, tiles, http_make)
-        run_clients(2, tiles, bare_make)
+        http_make, bare_make = http_client(port, cookie, code), bare_client(schema, user.id, code)
+        # One pass each to warm both (every worker thread opens its database connection; the cache).
+        run_clients(args.clients, tiles, http_make)
+        run_clients(args.clients, tiles, bare_make)
         # One client each, in turn: the work of a request without queueing behind the others.
         alone = [run_clients(1, tiles, http_make), run_clients(1, tiles, bare_make)]
         # Alternating rounds, so a change in machine load hits both sides alike.
@@ -262,7 +279,8 @@ def main() -> None:
             f"{n} tiles (z14–z17) × {args.clients} concurrent clients × {args.rounds} alternating "
             f"rounds, uncached, period {START}–{END}"
         )
-        report("endpoint (gunicorn, CONN_MAX_AGE=60)", endpoint)
+        print(f"  server: gunicorn -c config/gunicorn.conf.py ({server_conf()}), as `make run`")
+        report("endpoint (gunicorn as make run)", endpoint)
         report("bare SQL", bare)
         print("  one client alone (no queueing):")
         report("  endpoint", alone[0])
@@ -278,10 +296,16 @@ def main() -> None:
         if server is not None:
             server.terminate()
             server.wait(timeout=30)
-        with connection.cursor() as cur:
-            cur.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
-        user.delete()
-        office.delete()
+        if args.keep:
+            print(
+                f"kept: schema {schema}, office {code} (id {office.id}), user {user.username}; "
+                f"PGOPTIONS='-c search_path={schema},public' to read it"
+            )
+        else:
+            with connection.cursor() as cur:
+                cur.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+            user.delete()
+            office.delete()
 
 
 if __name__ == "__main__":

@@ -9,6 +9,8 @@ import numpy as np
 import shapely
 from django.db import connection
 
+from geo.access import SUPERVISING_ROLES
+
 # Segments as WKB straight into shapely in one vectorised call: building 30k GEOSGeometry objects
 # through the ORM costs seconds, this costs milliseconds. The office's segments plus any segment
 # its pairs claim (a claim may reach over the boundary); optionally only those in a bbox. With a
@@ -199,43 +201,55 @@ TILE_GEOM = """ST_AsMVTGeom(
              ELSE ST_TileEnvelope(%(z)s, %(x)s, %(y)s)::box2d END,
         4096, 64, true)"""
 COVERAGE_TILE_ROWS = """
-WITH seg AS (
+WITH seg AS MATERIALIZED (
     SELECT s.id, s.name, s.length_m, s.geom
     FROM geo_segment s
     WHERE s.street_office_id = %(office)s
       AND s.valid_from <= %(end)s AND (s.retired_on IS NULL OR s.retired_on > %(start)s)
       AND s.geom && ST_Transform(ST_TileEnvelope(%(z)s, %(x)s, %(y)s, margin => 0.02), 4326)
 ),
+-- Set-based, by the tile's segment ids (= ANY(ARRAY(...)): one index scan on the btree, whatever
+-- the planner guesses of the tile's size). A LATERAL probe per segment re-ran a sort and a group
+-- per segment: a third more of a z14 tile's time.
+cov AS (
+    SELECT part.segment_id,
+           bit_count(bit_or(part.bits))::float8 / length(bit_or(part.bits)) AS share,
+           sum(part.patrols) AS patrols
+    FROM (
+        SELECT m.segment_id, m.covered_bits AS bits, m.patrol_count AS patrols
+        FROM patrols_segmentcoveragemonth m
+        WHERE m.segment_id = ANY (ARRAY(SELECT id FROM seg))
+          AND m.month >= %(month_from)s AND m.month < %(month_to)s
+          AND (NOT %(by_pair)s OR m.claimed)
+        UNION ALL
+        SELECT c.segment_id, c.covered_bits, c.patrol_count
+        FROM grids_segmentcoverage c
+        WHERE %(any_days)s AND c.segment_id = ANY (ARRAY(SELECT id FROM seg))
+          AND c.day BETWEEN %(start)s AND %(end)s
+          AND (c.day < %(month_from)s OR c.day >= %(month_to)s)
+          AND (NOT %(by_pair)s OR c.claimed) AND c.walked_m > 0
+    ) part
+    GROUP BY part.segment_id, length(part.bits)
+),
+-- On the segment_id btree: the planner took the exclusion constraint's GiST index for an EXISTS
+-- per segment, a third of a z14 tile's time.
+claims AS (
+    SELECT DISTINCT cl.segment_id FROM grids_claim cl
+    WHERE cl.segment_id = ANY (ARRAY(SELECT id FROM seg))
+      AND cl.valid_from <= %(end)s AND (cl.valid_to IS NULL OR cl.valid_to > %(start)s)
+),
+-- Rounded in float8 (half up; lengths and shares are never negative): the same doubles as
+-- round(numeric)::float8 (an integer over 10^k is the double nearest the decimal), without two
+-- float-to-numeric conversions per feature, a tenth of a z14 tile's time.
 tile AS (
     SELECT {TILE_GEOM} AS geom,
-           seg.id, seg.name, round(seg.length_m::numeric, 1)::float8 AS length_m,
-           round(coalesce(cov.share, 0)::numeric, 3)::float8 AS share,
+           seg.id, seg.name, floor(seg.length_m * 10 + 0.5) / 10 AS length_m,
+           coalesce(floor(cov.share * 1000 + 0.5) / 1000, 0) AS share,
            coalesce(cov.patrols, 0)::int AS patrols,
-           -- On the segment_id btree: the planner took the exclusion constraint's GiST index
-           -- for an EXISTS per segment, a third of a z14 tile's time.
-           seg.id IN (SELECT cl.segment_id FROM grids_claim cl
-                      WHERE cl.segment_id = ANY (ARRAY(SELECT id FROM seg))
-                        AND cl.valid_from <= %(end)s
-                        AND (cl.valid_to IS NULL OR cl.valid_to > %(start)s)) AS claimed
+           claims.segment_id IS NOT NULL AS claimed
     FROM seg
-    -- Per segment (LATERAL: index probes, whatever the planner guesses of the tile's size).
-    LEFT JOIN LATERAL (
-        SELECT bit_count(bit_or(part.bits))::float8 / length(bit_or(part.bits)) AS share,
-               sum(part.patrols) AS patrols
-        FROM (
-            SELECT m.covered_bits AS bits, m.patrol_count AS patrols
-            FROM patrols_segmentcoveragemonth m
-            WHERE m.segment_id = seg.id AND m.month >= %(month_from)s AND m.month < %(month_to)s
-              AND (NOT %(by_pair)s OR m.claimed)
-            UNION ALL
-            SELECT c.covered_bits, c.patrol_count
-            FROM grids_segmentcoverage c
-            WHERE %(any_days)s AND c.segment_id = seg.id AND c.day BETWEEN %(start)s AND %(end)s
-              AND (c.day < %(month_from)s OR c.day >= %(month_to)s)
-              AND (NOT %(by_pair)s OR c.claimed) AND c.walked_m > 0
-        ) part
-        GROUP BY length(part.bits)
-    ) cov ON true
+    LEFT JOIN cov ON cov.segment_id = seg.id
+    LEFT JOIN claims ON claims.segment_id = seg.id
 )
 """.replace("{TILE_GEOM}", TILE_GEOM)
 # ST_AsMVT leaves out rows whose geometry clipped to NULL: a WHERE geom IS NOT NULL here made
@@ -247,11 +261,42 @@ COVERAGE_TILE = (
 
 # The planner's cost for a tile (ST_AsMVTGeom on thousands of rows) passes jit_above_cost, and
 # compiling the query took ~2 s against ~30 ms to run it on a 62,000-segment district: off for
-# this statement only. Sent with the tile in one query string: a multi-statement query is one
-# implicit transaction, so SET LOCAL holds for the tile and ends with it, in one round trip (a
-# BEGIN, SET, SELECT, COMMIT took four, a third of a small tile's time on a busy server).
-COVERAGE_TILE_SETUP = "SET LOCAL jit = off"
+# this statement only. So are parallel workers: a tile variant planned a Gather whose worker took
+# ~20 ms to start for ~1 ms of work (and 8 clients on 2 cores have no idle core to lend). Sent with
+# the tile in one query string: a multi-statement query is one implicit transaction, so the local
+# settings hold for the tile and end with it, in one round trip (a BEGIN, SET, SELECT, COMMIT took
+# four, a third of a small tile's time on a busy server).
+COVERAGE_TILE_SETUP = "SELECT set_config('jit', 'off', true), set_config('max_parallel_workers_per_gather', '0', true)"
 COVERAGE_TILE_STATEMENT = COVERAGE_TILE_SETUP + ";\n" + COVERAGE_TILE
+
+# The tile endpoint's fast path (patrols/api/tile_fast_path.py) in one statement: the session's
+# user (active, and the password the session hash is checked against, in Python), the office
+# the user may supervise (?office=<code>, or the first by code, as geo.access.supervised_office
+# picks it) and the tile of that office. No office (not a supervisor, not active, another code):
+# no segments, an empty tile, and office NULL, on which the view hands the request to the DRF
+# view for its 401/403. Three round trips (user, office, tile) became one.
+_SCOPE = """
+WITH who AS (SELECT u.password FROM auth_user u WHERE u.id = %(uid)s AND u.is_active),
+scope AS (
+    SELECT o.id FROM geo_streetoffice o
+    WHERE EXISTS (SELECT 1 FROM who)
+      AND o.id IN (SELECT m.street_office_id FROM geo_membership m
+                   WHERE m.user_id = %(uid)s AND m.role = ANY (%(roles)s::text[]))
+      AND (%(code)s::text IS NULL OR o.code = %(code)s::text)
+    ORDER BY o.code LIMIT 1
+),"""
+_SCOPED_ROWS = COVERAGE_TILE_ROWS.replace("WITH seg AS", "seg AS", 1).replace(
+    "s.street_office_id = %(office)s", "s.street_office_id = (SELECT id FROM scope)", 1
+)
+assert "%(office)s" not in _SCOPED_ROWS
+SCOPED_TILE_STATEMENT = (
+    COVERAGE_TILE_SETUP
+    + ";\n"
+    + _SCOPE
+    + _SCOPED_ROWS
+    + """SELECT (SELECT password FROM who), (SELECT id FROM scope),
+       (SELECT ST_AsMVT(tile, 'coverage', 4096, 'geom', 'id') FROM tile)"""
+)
 
 
 def whole_months(start: date, end: date) -> tuple[date, date]:
@@ -286,9 +331,35 @@ def coverage_tile(
         cur.execute(
             COVERAGE_TILE_STATEMENT, tile_params(office_id, z, x, y, start, end, by_pair=by_pair)
         )
-        cur.nextset()  # past the SET
+        cur.nextset()  # past the settings
         (tile,) = cur.fetchone()
     return bytes(tile or b"")
+
+
+def scoped_tile_params(
+    user_id: int,
+    office_code: str | None,
+    z: int,
+    x: int,
+    y: int,
+    start: date,
+    end: date,
+    *,
+    by_pair: bool = False,
+) -> dict:
+    """SCOPED_TILE_STATEMENT's parameters (the bench sends the same)."""
+    return tile_params(0, z, x, y, start, end, by_pair=by_pair) | {
+        "uid": user_id, "code": office_code, "roles": [str(r) for r in SUPERVISING_ROLES],
+    }  # fmt: skip
+
+
+def scoped_tile(params: dict) -> tuple[str | None, int | None, bytes]:
+    """(the user's password hash or None, the office id or None, the tile) in one round trip."""
+    with connection.cursor() as cur:
+        cur.execute(SCOPED_TILE_STATEMENT, params)
+        cur.nextset()  # past the settings
+        password, office_id, tile = cur.fetchone()
+    return password, office_id, bytes(tile or b"")
 
 
 class CoverageRow(NamedTuple):

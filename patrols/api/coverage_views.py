@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from django.http import HttpResponse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -16,6 +15,7 @@ from rest_framework.views import APIView
 
 from geo.access import supervised_office
 from patrols import coverage_queries as queries
+from patrols.api.tile_fast_path import period_of, tile_response, valid_tile, with_fast_path
 
 PERIOD_PARAMS = [
     OpenApiParameter("office", str, description="街道代码（默认：您所属的街道）"),
@@ -25,24 +25,7 @@ PERIOD_PARAMS = [
 
 
 def _period(request) -> tuple[date, date]:
-    try:
-        end = (
-            date.fromisoformat(request.query_params["to"])
-            if request.query_params.get("to")
-            else timezone.localdate()
-        )
-        start = (
-            date.fromisoformat(request.query_params["from"])
-            if request.query_params.get("from")
-            else end - timedelta(days=6)
-        )
-    except ValueError as exc:
-        raise ValidationError({"from": _("日期格式应为 YYYY-MM-DD，例如 2024-05-14")}) from exc
-    if end < start:
-        raise ValidationError({"to": _("结束日期不能早于开始日期")})
-    if (end - start).days > 366:
-        raise ValidationError({"to": _("一次最多查询 366 天")})
-    return start, end
+    return period_of(request.query_params)
 
 
 def _bbox(request) -> tuple[float, float, float, float] | None:
@@ -120,19 +103,23 @@ class CoverageSummary(APIView):
 class CoverageTile(APIView):
     permission_classes = [IsAuthenticated]
 
+    @classmethod
+    def as_view(cls, **initkwargs):
+        # A good request from a logged-in session is answered without DRF's machinery
+        # (patrols/api/tile_fast_path.py); everything else here, as before.
+        return with_fast_path(super().as_view(**initkwargs))
+
     @extend_schema(
         parameters=[*PERIOD_PARAMS, OpenApiParameter("by", str, enum=["anyone", "pair"])],
         responses={(200, "application/vnd.mapbox-vector-tile"): OpenApiTypes.BINARY},
         description="覆盖地图的矢量切片（Mapbox Vector Tile，图层 coverage：share、patrols、claimed、name）。",
     )
     def get(self, request, z: int, x: int, y: int):
-        if not (0 <= z <= 22 and 0 <= x < 2**z and 0 <= y < 2**z):
+        if not valid_tile(z, x, y):
             raise ValidationError({"tile": _("切片坐标无效")})
         office = supervised_office(request, only=("id",))  # not the boundary, per tile
         start, end = _period(request)
         tile = queries.coverage_tile(
             office.id, z, x, y, start, end, by_pair=request.query_params.get("by") == "pair"
         )
-        resp = HttpResponse(tile, content_type="application/vnd.mapbox-vector-tile")
-        resp["Cache-Control"] = "private, max-age=60"
-        return resp
+        return tile_response(tile)
