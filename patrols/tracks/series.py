@@ -12,8 +12,13 @@ TrackArrays = tuple[np.ndarray, np.ndarray, np.ndarray]
 def sorted_finite(t: np.ndarray, x: np.ndarray, y: np.ndarray) -> TrackArrays:
     """Sorted, finite, one position per timestamp (GPS loggers repeat timestamps)."""
     t = np.asarray(t, dtype=float)
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     ok = np.isfinite(t) & np.isfinite(x) & np.isfinite(y)
-    t, x, y = t[ok], np.asarray(x, dtype=float)[ok], np.asarray(y, dtype=float)[ok]
+    if ok.all() and (len(t) < 2 or bool((t[1:] > t[:-1]).all())):
+        # Already what the steps below make (load_points returns tracks sorted by time): one
+        # check instead of a sort and a unique per member and pair-day.
+        return t, x, y
+    t, x, y = t[ok], x[ok], y[ok]
     order = np.argsort(t, kind="stable")
     t, x, y = t[order], x[order], y[order]
     _, first = np.unique(t, return_index=True)
@@ -61,16 +66,18 @@ def _fill_nearest(values: np.ndarray, where: np.ndarray) -> np.ndarray:
     good = np.isfinite(values)
     if not good.any():
         return values
-    n = len(values)
-    pos = np.arange(n)
-    prev = np.maximum.accumulate(np.where(good, pos, -1))
-    nxt = np.minimum.accumulate(np.where(good, pos, n)[::-1])[::-1]
-    src = np.where(prev >= 0, prev, nxt)
-    src = np.clip(src, 0, n - 1)
+    fill = np.flatnonzero(where & ~good)
     out = values.copy()
-    fill = where & ~good
-    out[fill] = values[src[fill]]
+    out[fill] = values[_nearest_good(good, fill)]
     return out
+
+
+def _nearest_good(good: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """For each index in `at`: the nearest earlier index where `good`, else the next later one
+    (`good` has at least one True)."""
+    g = np.flatnonzero(good)
+    k = np.searchsorted(g, at, side="right") - 1  # last good index at or before
+    return np.where(k >= 0, g[np.maximum(k, 0)], g[0])
 
 
 def velocity(
