@@ -14,7 +14,7 @@ def sorted_finite(t: np.ndarray, x: np.ndarray, y: np.ndarray) -> TrackArrays:
     t = np.asarray(t, dtype=float)
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     ok = np.isfinite(t) & np.isfinite(x) & np.isfinite(y)
-    if ok.all() and (len(t) < 2 or bool((t[1:] > t[:-1]).all())):
+    if ok.all() and _increasing(t):
         # Already what the steps below make (load_points returns tracks sorted by time): one
         # check instead of a sort and a unique per member and pair-day.
         return t, x, y
@@ -114,6 +114,22 @@ def forgive_short_stops(walk: np.ndarray, slow: np.ndarray, max_len: int) -> np.
     np.add.at(delta, starts[ok], 1)
     np.add.at(delta, ends[ok], -1)
     return walk | (np.cumsum(delta)[:n] > 0)
+
+
+def _increasing(t: np.ndarray) -> bool:
+    return len(t) < 2 or bool((t[1:] > t[:-1]).all())
+
+
+def common_times(ta: np.ndarray, tb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`np.intersect1d(ta, tb, return_indices=True)`: the shared timestamps and where each is
+    in ta and tb. For strictly increasing inputs (tracks as load_points returns them) by one
+    searchsorted instead of sorting both arrays together."""
+    ta, tb = np.asarray(ta, dtype=float), np.asarray(tb, dtype=float)
+    if not (_increasing(ta) and _increasing(tb)) or len(tb) == 0:
+        return np.intersect1d(ta, tb, return_indices=True)
+    k = np.minimum(np.searchsorted(tb, ta), len(tb) - 1)
+    ia = np.flatnonzero(tb[k] == ta)
+    return ta[ia], ia, k[ia]
 
 
 def merge_intervals(iv: np.ndarray) -> np.ndarray:

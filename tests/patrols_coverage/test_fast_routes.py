@@ -122,3 +122,91 @@ def test_velocity_fills_window_edges_from_the_nearest_measured_second_as_before(
     assert np.array_equal(vx, rx, equal_nan=True)
     assert np.array_equal(vy, ry, equal_nan=True)
     assert np.isfinite(vx[valid]).all()
+
+
+def _coverage_rows_reference(pair, day, segs, cov, is_claimed, covered):
+    """The per-row loop `patrols.evaluation._assess` had before the rows were built in bulk."""
+    from datetime import UTC, datetime
+
+    from patrols import coverage_queries as grid_queries
+
+    written = np.flatnonzero(is_claimed | (cov.walked_m > 0))
+    share = np.zeros(len(segs.ids))
+    share[written] = cov.restrict(written).share
+    rows = []
+    for i in written:
+        first, end = segs.piece_start[i], segs.piece_start[i + 1]
+        lo, hi = np.searchsorted(covered, [first, end])
+        bits = np.full(end - first, ord("0"), dtype=np.uint8)
+        bits[covered[lo:hi] - first] = ord("1")
+        last = cov.last_time[i]
+        rows.append(
+            grid_queries.CoverageRow(
+                int(segs.ids[i]),
+                pair.id,
+                pair.street_office_id,
+                day,
+                bool(is_claimed[i]),
+                float(cov.walked_m[i]),
+                float(share[i]),
+                bits.tobytes().decode("ascii"),
+                int(cov.patrols[i]),
+                None if np.isnan(last) else datetime.fromtimestamp(float(last), UTC),
+            )
+        )
+    return rows
+
+
+def test_coverage_rows_built_in_bulk_are_the_rows_the_per_row_loop_built():
+    from datetime import date
+    from types import SimpleNamespace
+
+    from geo.local_projection import LocalProjection
+    from patrols.coverage_rows import coverage_rows
+    from patrols.pair_day import SegmentSet, assess_on_segments
+    from patrols.rule_config import RuleParams
+    from tests.patrols_rule import synth
+
+    params = RuleParams()
+    day = date(2024, 5, 14)
+    t0 = synth.local(2024, 5, 14, 8, 0)
+    ids, lines = synth.claimed()
+    # The block, the parallel street, a zero-length segment on the walk and one far away.
+    on_walk = synth.line((150, 0), (150, 0))
+    far = synth.line((5000, 5000), (5300, 5000))
+    ids = [*ids, 7, 8, 9]
+    lines = [*lines, synth.N_STREET, on_walk, far]
+    proj = LocalProjection.around(synth.LON0, synth.LAT0)
+    segs = SegmentSet.build(np.array(ids), np.array(lines, dtype=object), proj, params)
+    pair = SimpleNamespace(id=5, street_office_id=2)
+    path = np.array([(0, 0), (300, 0), (300, 120), (300, 0), (-100, 0), (-100, 240), (400, 240)])
+    cases = [
+        ([1, 2, 3, 4], synth.walk(t0, 7200, seed=1), synth.walk(t0, 7200, seed=2)),
+        ([1, 2], synth.walk(t0, 3000, path_xy=path, seed=3), synth.walk(t0, 2000, seed=4)),
+        ([9], synth.walk(t0, 600, path_xy=path, seed=5), synth.walk(t0 + 9000, 600, seed=6)),
+        ([3], (np.zeros(0),) * 3, (np.zeros(0),) * 3),
+    ]
+    n_rows = 0
+    for claimed, a, b in cases:
+        r = assess_on_segments(day, [1, 2], claimed, {1: a, 2: b}, segs, proj, params)
+        cov = r.coverage
+        args = (pair, day, segs, cov, r.is_claimed, cov.covered)
+        got, ref = coverage_rows(*args), _coverage_rows_reference(*args)
+        assert got == ref
+        assert [type(v) for v in got[0]] == [type(v) for v in ref[0]]
+        n_rows += len(got)
+    assert n_rows > 10
+
+
+def test_common_times_is_intersect1d_with_indices():
+    from patrols.tracks.series import common_times
+
+    rng = np.random.default_rng(6)
+    a = np.sort(rng.choice(20000, 7000, replace=False)).astype(float)
+    b = np.sort(rng.choice(20000, 9000, replace=False)).astype(float)
+    dup = np.sort(np.concatenate([a, a[:50]]))  # repeated timestamps: the general route
+    for x, y in [(a, b), (b, a), (a, a[:0]), (a[:0], b), (a[-1:], b), (dup, b), (b[::-1], a)]:
+        got, ref = common_times(x, y), np.intersect1d(x, y, return_indices=True)
+        for g, r in zip(got, ref, strict=True):
+            assert np.array_equal(g, r)
+            assert g.dtype == r.dtype
