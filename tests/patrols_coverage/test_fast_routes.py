@@ -210,3 +210,21 @@ def test_common_times_is_intersect1d_with_indices():
         for g, r in zip(got, ref, strict=True):
             assert np.array_equal(g, r)
             assert g.dtype == r.dtype
+
+
+def test_short_stops_are_forgiven_as_the_add_at_form_forgave_them():
+    from patrols.tracks.series import forgive_short_stops, runs
+
+    rng = np.random.default_rng(8)
+    for n in (1, 2, 50, 3000):
+        for _ in range(20):
+            walk = rng.random(n) < 0.6
+            slow = ~walk & (rng.random(n) < 0.8)
+            starts, ends = runs(slow)
+            ok = (ends - starts <= 4) & (starts > 0) & (ends < n)
+            ok &= walk[np.clip(starts - 1, 0, n - 1)] & walk[np.clip(ends, 0, n - 1)]
+            delta = np.zeros(n + 1, dtype=np.int32)
+            np.add.at(delta, starts[ok], 1)
+            np.add.at(delta, ends[ok], -1)
+            ref = walk | (np.cumsum(delta)[:n] > 0) if len(starts) else walk
+            assert np.array_equal(forgive_short_stops(walk, slow, 4), ref)
