@@ -78,8 +78,9 @@ def _hypot_within(dx: np.ndarray, dy: np.ndarray, radius: float) -> np.ndarray:
     d2 = dx * dx + dy * dy
     r2 = radius * radius
     close = d2 <= r2 * (1 - 1e-9)
-    near = np.flatnonzero((d2 > r2 * (1 - 1e-9)) & (d2 <= r2 * (1 + 1e-9)))
-    if len(near):
+    maybe = d2 <= r2 * (1 + 1e-9)
+    if np.count_nonzero(maybe) > np.count_nonzero(close):  # some lie on the radius, give or take
+        near = np.flatnonzero(maybe & ~close)
         close[near] = np.hypot(dx[near], dy[near]) <= radius
     return close
 
