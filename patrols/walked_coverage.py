@@ -271,9 +271,14 @@ def summarise(samples: SegmentSamples, walked: Walked, pass_gap_s: float) -> Seg
     patrols = np.zeros(n_seg, dtype=np.int64)
     last = np.full(n_seg, np.nan)
     if len(walked.sample):
-        seg = samples.sample_seg[walked.sample]
-        order = np.lexsort((walked.time, seg))
-        seg, tm = seg[order], walked.time[order]
+        seg, tm = samples.sample_seg[walked.sample], walked.time
+        # A point matches several pieces of one segment, next to each other: the repeats of a
+        # (segment, time) add no pass and no later time, so they leave before the sort.
+        keep = np.ones(len(seg), dtype=bool)
+        keep[1:] = (seg[1:] != seg[:-1]) | (tm[1:] != tm[:-1])
+        seg, tm = seg[keep], tm[keep]
+        order = np.lexsort((tm, seg))
+        seg, tm = seg[order], tm[order]
         new = np.ones(len(seg), dtype=bool)
         new[1:] = (seg[1:] != seg[:-1]) | (np.diff(tm) > pass_gap_s)
         patrols = np.bincount(seg[new], minlength=n_seg)

@@ -228,3 +228,38 @@ def test_short_stops_are_forgiven_as_the_add_at_form_forgave_them():
             np.add.at(delta, ends[ok], -1)
             ref = walk | (np.cumsum(delta)[:n] > 0) if len(starts) else walk
             assert np.array_equal(forgive_short_stops(walk, slow, 4), ref)
+
+
+def test_summarise_gives_what_the_full_sort_gave():
+    """Repeated (segment, time) matches leave before the sort: same metres, passes, last time."""
+    import shapely
+
+    from patrols.walked_coverage import SegmentSamples, Walked, summarise
+
+    rng = np.random.default_rng(9)
+    lines = shapely.linestrings(rng.uniform(0, 500, (40, 3, 2)))
+    samples = SegmentSamples.build(np.arange(40) + 100, lines, 5.0)
+    for n in (0, 1, 7, 5000):
+        piece = rng.integers(0, samples.n_samples, n)
+        piece[1::2] = np.minimum(piece[::2][: len(piece[1::2])] + 1, samples.n_samples - 1)
+        time = np.repeat(np.sort(rng.integers(0, 20000, (n + 2) // 3)).astype(float), 3)[:n]
+        walked = Walked(piece, time)
+        got = summarise(samples, walked, 600.0)
+        # The form before: every match sorted by (segment, time).
+        seg = samples.sample_seg[piece]
+        order = np.lexsort((time, seg))
+        seg, tm = seg[order], time[order]
+        new = np.ones(len(seg), dtype=bool)
+        new[1:] = (seg[1:] != seg[:-1]) | (np.diff(tm) > 600.0)
+        is_last = np.ones(len(seg), dtype=bool)
+        is_last[:-1] = seg[1:] != seg[:-1]
+        last = np.full(40, np.nan)
+        last[seg[is_last]] = tm[is_last]
+        assert np.array_equal(got.patrols, np.bincount(seg[new], minlength=40))
+        assert np.array_equal(got.last_time, last, equal_nan=True)
+        assert np.array_equal(got.covered, np.unique(piece))
+        covered = np.unique(piece)
+        walked_m = np.bincount(
+            samples.sample_seg[covered], weights=samples.sample_len[covered], minlength=40
+        )
+        assert np.array_equal(got.walked_m, walked_m)
