@@ -49,18 +49,6 @@ def resample(
     return xg, yg, valid
 
 
-def _shift(a: np.ndarray, k: int) -> np.ndarray:
-    """a shifted by k places (positive: later values move right), NaN-padded."""
-    out = np.full_like(a, np.nan)
-    if k > 0:
-        out[k:] = a[:-k]
-    elif k < 0:
-        out[:k] = a[-k:]
-    else:
-        out[:] = a
-    return out
-
-
 def _fill_nearest(values: np.ndarray, where: np.ndarray) -> np.ndarray:
     """Fill NaNs at positions `where` with the nearest earlier finite value, else the next later."""
     good = np.isfinite(values)
@@ -80,13 +68,21 @@ def _nearest_good(good: np.ndarray, at: np.ndarray) -> np.ndarray:
     return np.where(k >= 0, g[np.maximum(k, 0)], g[0])
 
 
+def _centred_difference(a: np.ndarray, h: int, span: float) -> np.ndarray:
+    """(a[i + h] - a[i - h]) / span, NaN where i ± h falls outside a (one array, not two
+    NaN-padded shifted copies)."""
+    out = np.full(len(a), np.nan)
+    if len(a) > 2 * h:
+        out[h : len(a) - h] = (a[2 * h :] - a[: len(a) - 2 * h]) / span
+    return out
+
+
 def velocity(
     x: np.ndarray, y: np.ndarray, valid: np.ndarray, window_s: int, step_s: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Centred-difference velocity over `window_s` (averages out GPS jitter): vx, vy, speed m/s."""
     h = max(1, int(round(window_s / (2 * step_s))))
-    vx = (_shift(x, -h) - _shift(x, h)) / (2 * h * step_s)
-    vy = (_shift(y, -h) - _shift(y, h)) / (2 * h * step_s)
+    vx, vy = _centred_difference(x, h, 2 * h * step_s), _centred_difference(y, h, 2 * h * step_s)
     # The first/last h seconds of each stretch of data have no full window: borrow the neighbour's.
     vx = _fill_nearest(vx, valid)
     vy = _fill_nearest(vy, valid)

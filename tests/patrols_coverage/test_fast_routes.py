@@ -104,23 +104,35 @@ def _fill_nearest_reference(values, where):
     return out
 
 
+def _shift(a, k):
+    """a shifted by k places, NaN-padded (the form velocity had before)."""
+    out = np.full_like(a, np.nan)
+    if k > 0:
+        out[k:] = a[:-k]
+    elif k < 0:
+        out[:k] = a[-k:]
+    else:
+        out[:] = a
+    return out
+
+
 def test_velocity_fills_window_edges_from_the_nearest_measured_second_as_before():
     rng = np.random.default_rng(4)
-    n = 2000
-    x, y = np.cumsum(rng.normal(size=n)), np.cumsum(rng.normal(size=n))
-    valid = np.ones(n, dtype=bool)
-    for a, b in [(0, 7), (100, 140), (141, 143), (900, 1300), (1990, 2000)]:
-        valid[a:b] = False
-    x[~valid], y[~valid] = np.nan, np.nan
-    vx, vy, speed = velocity(x, y, valid, 10, 1)
-    h = 5
-    from patrols.tracks.series import _shift
-
-    rx = _fill_nearest_reference((_shift(x, -h) - _shift(x, h)) / (2 * h), valid)
-    ry = _fill_nearest_reference((_shift(y, -h) - _shift(y, h)) / (2 * h), valid)
-    rx[~valid], ry[~valid] = np.nan, np.nan
-    assert np.array_equal(vx, rx, equal_nan=True)
-    assert np.array_equal(vy, ry, equal_nan=True)
+    for n in (3, 10, 11, 12, 2000):
+        x, y = np.cumsum(rng.normal(size=n)), np.cumsum(rng.normal(size=n))
+        valid = np.ones(n, dtype=bool)
+        for a, b in [(0, 7), (100, 140), (141, 143), (900, 1300), (1990, 2000)]:
+            valid[a:b] = False
+        valid[: min(n, 2)] = True
+        x[~valid], y[~valid] = np.nan, np.nan
+        vx, vy, speed = velocity(x, y, valid, 10, 1)
+        h = 5
+        rx = _fill_nearest_reference((_shift(x, -h) - _shift(x, h)) / (2 * h), valid)
+        ry = _fill_nearest_reference((_shift(y, -h) - _shift(y, h)) / (2 * h), valid)
+        rx[~valid], ry[~valid] = np.nan, np.nan
+        assert np.array_equal(vx, rx, equal_nan=True)
+        assert np.array_equal(vy, ry, equal_nan=True)
+        assert np.array_equal(speed, np.hypot(rx, ry), equal_nan=True)
     assert np.isfinite(vx[valid]).all()
 
 
