@@ -24,6 +24,7 @@ from geo.local_projection import LocalProjection
 from geo.models import Segment
 from grids.models import Claim
 from patrols import coverage_queries as grid_queries
+from patrols.coverage_rows import coverage_rows
 from patrols.evidence import Evidence, TrackSource, assess_evidence
 from patrols.models import PairDayVerdict, RuleSettings, SegmentCoverage
 from patrols.pair_day import SegmentSet, assess_on_segments
@@ -111,30 +112,7 @@ def _assess(
     r = assess_on_segments(day, member_ids, claimed_ids, tracks, segs, projection, params, evidence)
     m, v, cov, walked, is_claimed = r.measurement, r.verdict, r.coverage, r.walked, r.is_claimed
     covered = cov.covered if cov.covered is not None else np.unique(walked.sample)
-    written = np.flatnonzero(is_claimed | (cov.walked_m > 0))
-    share = np.zeros(len(segs.ids))
-    share[written] = cov.restrict(written).share  # only the rows written, not the district
-    rows = []
-    for i in written:
-        first, end = segs.piece_start[i], segs.piece_start[i + 1]
-        lo, hi = np.searchsorted(covered, [first, end])
-        bits = np.full(end - first, ord("0"), dtype=np.uint8)
-        bits[covered[lo:hi] - first] = ord("1")
-        last = cov.last_time[i]
-        rows.append(
-            grid_queries.CoverageRow(
-                int(segs.ids[i]),
-                pair.id,
-                pair.street_office_id,
-                day,
-                bool(is_claimed[i]),
-                float(cov.walked_m[i]),
-                float(share[i]),
-                bits.tobytes().decode("ascii"),
-                int(cov.patrols[i]),
-                None if np.isnan(last) else datetime.fromtimestamp(float(last), UTC),
-            )
-        )
+    rows = coverage_rows(pair, day, segs, cov, is_claimed, covered)
     return PairDayResult(pair.id, day, v, m, rows)
 
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from django.utils.translation import gettext as _
 
-from patrols.tracks.series import TrackArrays, merge_intervals
+from patrols.tracks.series import TrackArrays, common_times, merge_intervals
 
 COINCIDE_DEG = 1.5e-7  # 7 decimals written by one tool and read back: ~1 cm
 MIN_COINCIDENT = 10  # fewer coinciding fixes than this is chance, not a copy
@@ -76,7 +76,7 @@ def coincident_intervals(a: TrackArrays, b: TrackArrays, reach_s: float) -> np.n
     """Where most fixes at the same timestamps also share coordinates (k × 2), ± reach_s."""
     ta, xa, ya = (np.asarray(v, dtype=float) for v in a)
     tb, xb, yb = (np.asarray(v, dtype=float) for v in b)
-    common, ia, ib = np.intersect1d(ta, tb, return_indices=True)
+    common, ia, ib = common_times(ta, tb)
     if common.size < MIN_COINCIDENT:
         return np.zeros((0, 2))
     same = (np.abs(xa[ia] - xb[ib]) <= COINCIDE_DEG) & (np.abs(ya[ia] - yb[ib]) <= COINCIDE_DEG)

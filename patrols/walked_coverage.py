@@ -32,6 +32,8 @@ class CellIndex:
         keys = self._keys(np.floor(self.x / self.cell), np.floor(self.y / self.cell))
         self.order = np.argsort(keys, kind="stable")
         self.keys = keys[self.order]
+        # Coordinates in key order: a query's candidates are then a few contiguous runs.
+        self.xs, self.ys = self.x[self.order], self.y[self.order]
 
     @staticmethod
     def _keys(cx: np.ndarray, cy: np.ndarray) -> np.ndarray:
@@ -40,7 +42,8 @@ class CellIndex:
     def within(
         self, px: np.ndarray, py: np.ndarray, radius: float
     ) -> tuple[np.ndarray, np.ndarray]:
-        """(query index, point index) pairs closer than radius (radius <= cell)."""
+        """(query index, point index) pairs closer than radius (radius <= cell), ordered by
+        query, then by cell column (x - 1, x, x + 1), cell row and point index."""
         if radius > self.cell:
             raise ValueError("radius must not exceed the cell size")
         n = len(px)
@@ -49,23 +52,37 @@ class CellIndex:
         cx, cy = np.floor(px / self.cell), np.floor(py / self.cell)
         # Look up each distinct cell once (a walk stays in a cell for several seconds).
         _, first, inv = np.unique(self._keys(cx, cy), return_index=True, return_inverse=True)
+        inv = inv.ravel()
         u = len(first)
-        off = np.array([-1, 0, 1])
-        qx = (cx[first][:, None] + np.repeat(off, 3)[None, :]).ravel()
-        qy = (cy[first][:, None] + np.tile(off, 3)[None, :]).ravel()
-        keys = self._keys(qx, qy)
-        lo = np.searchsorted(self.keys, keys, side="left")
-        cnt = np.searchsorted(self.keys, keys, side="right") - lo
-        cand = self.order[np.repeat(lo - (np.cumsum(cnt) - cnt), cnt) + np.arange(int(cnt.sum()))]
-        per_cell = np.bincount(np.repeat(np.arange(u * 9) // 9, cnt), minlength=u)
+        # Rows y - 1, y, y + 1 of one column have consecutive keys: one run of the sorted keys.
+        qx = (cx[first][:, None] + np.array([-1, 0, 1])[None, :]).ravel()
+        qy = np.repeat(cy[first], 3)
+        lo = np.searchsorted(self.keys, self._keys(qx, qy - 1), side="left")
+        cnt = np.searchsorted(self.keys, self._keys(qx, qy + 1), side="right") - lo
+        # Positions (in key order) of every cell's candidates, cell after cell.
+        pos = np.repeat(lo - (np.cumsum(cnt) - cnt), cnt) + np.arange(int(cnt.sum()))
+        cand_x, cand_y, cand_i = self.xs[pos], self.ys[pos], self.order[pos]
+        per_cell = cnt.reshape(u, 3).sum(axis=1)
         cell_start = np.cumsum(per_cell) - per_cell
-        pc = per_cell[inv.ravel()]
-        query = np.repeat(np.arange(n), pc)
-        hit = cand[
-            np.repeat(cell_start[inv.ravel()] - (np.cumsum(pc) - pc), pc) + np.arange(int(pc.sum()))
-        ]
-        close = np.hypot(self.x[hit] - px[query], self.y[hit] - py[query]) <= radius
-        return query[close], hit[close]
+        pc = per_cell[inv]
+        k = np.repeat(cell_start[inv] - (np.cumsum(pc) - pc), pc) + np.arange(int(pc.sum()))
+        dx = cand_x[k] - np.repeat(np.asarray(px, dtype=float), pc)
+        dy = cand_y[k] - np.repeat(np.asarray(py, dtype=float), pc)
+        close = _hypot_within(dx, dy, radius)
+        return np.repeat(np.arange(n), pc)[close], cand_i[k[close]]
+
+
+def _hypot_within(dx: np.ndarray, dy: np.ndarray, radius: float) -> np.ndarray:
+    """`np.hypot(dx, dy) <= radius`, decided by the squared distance (several times cheaper)
+    wherever that is clear by far more than its rounding, and by hypot itself elsewhere."""
+    d2 = dx * dx + dy * dy
+    r2 = radius * radius
+    close = d2 <= r2 * (1 - 1e-9)
+    maybe = d2 <= r2 * (1 + 1e-9)
+    if np.count_nonzero(maybe) > np.count_nonzero(close):  # some lie on the radius, give or take
+        near = np.flatnonzero(maybe & ~close)
+        close[near] = np.hypot(dx[near], dy[near]) <= radius
+    return close
 
 
 def _points_along(
@@ -226,6 +243,20 @@ class SegmentCoverageResult:
         )
 
 
+def distinct(values: np.ndarray, bound: int) -> np.ndarray:
+    """`np.unique(values)` for integers in [0, bound) with many repeats (a walk matches the same
+    pieces again and again): one scatter and one gather instead of a sort of every value."""
+    values = np.asarray(values, dtype=np.int64)
+    if len(values) == 0:
+        return values
+    # Any of a value's positions wins the scatter; exactly that one position reads itself back.
+    # np.empty: only the written entries are read (and only their pages are touched).
+    at = np.arange(len(values))
+    slot = np.empty(bound, dtype=np.int64)
+    slot[values] = at
+    return np.sort(values[slot[values] == at])
+
+
 def summarise(samples: SegmentSamples, walked: Walked, pass_gap_s: float) -> SegmentCoverageResult:
     """Per segment: walked metres, number of passes, last walked time.
 
@@ -233,16 +264,21 @@ def summarise(samples: SegmentSamples, walked: Walked, pass_gap_s: float) -> Seg
     what the pair walked, not the district's size.
     """
     n_seg = len(samples.segment_ids)
-    covered = np.unique(walked.sample)
+    covered = distinct(walked.sample, samples.n_samples)
     walked_m = np.bincount(
         samples.sample_seg[covered], weights=samples.sample_len[covered], minlength=n_seg
     )
     patrols = np.zeros(n_seg, dtype=np.int64)
     last = np.full(n_seg, np.nan)
     if len(walked.sample):
-        seg = samples.sample_seg[walked.sample]
-        order = np.lexsort((walked.time, seg))
-        seg, tm = seg[order], walked.time[order]
+        seg, tm = samples.sample_seg[walked.sample], walked.time
+        # A point matches several pieces of one segment, next to each other: the repeats of a
+        # (segment, time) add no pass and no later time, so they leave before the sort.
+        keep = np.ones(len(seg), dtype=bool)
+        keep[1:] = (seg[1:] != seg[:-1]) | (tm[1:] != tm[:-1])
+        seg, tm = seg[keep], tm[keep]
+        order = np.lexsort((tm, seg))
+        seg, tm = seg[order], tm[order]
         new = np.ones(len(seg), dtype=bool)
         new[1:] = (seg[1:] != seg[:-1]) | (np.diff(tm) > pass_gap_s)
         patrols = np.bincount(seg[new], minlength=n_seg)

@@ -12,8 +12,13 @@ TrackArrays = tuple[np.ndarray, np.ndarray, np.ndarray]
 def sorted_finite(t: np.ndarray, x: np.ndarray, y: np.ndarray) -> TrackArrays:
     """Sorted, finite, one position per timestamp (GPS loggers repeat timestamps)."""
     t = np.asarray(t, dtype=float)
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     ok = np.isfinite(t) & np.isfinite(x) & np.isfinite(y)
-    t, x, y = t[ok], np.asarray(x, dtype=float)[ok], np.asarray(y, dtype=float)[ok]
+    if ok.all() and _increasing(t):
+        # Already what the steps below make (load_points returns tracks sorted by time): one
+        # check instead of a sort and a unique per member and pair-day.
+        return t, x, y
+    t, x, y = t[ok], x[ok], y[ok]
     order = np.argsort(t, kind="stable")
     t, x, y = t[order], x[order], y[order]
     _, first = np.unique(t, return_index=True)
@@ -32,8 +37,8 @@ def resample(
         nan = np.full(len(grid), np.nan)
         return nan, nan.copy(), np.zeros(len(grid), dtype=bool)
     idx = np.searchsorted(t, grid, side="right") - 1  # last fix at or before each grid time
-    i0 = np.clip(idx, 0, n - 1)
-    i1 = np.clip(idx + 1, 0, n - 1)
+    i0 = np.maximum(idx, 0)  # idx <= n - 1 already
+    i1 = np.minimum(idx + 1, n - 1)  # idx + 1 >= 0 already
     dt = t[i1] - t[i0]
     exact = (idx >= 0) & (t[i0] == grid)
     between = (idx >= 0) & (idx + 1 < n) & (dt > 0) & (dt <= gap_tolerance_s)
@@ -44,32 +49,31 @@ def resample(
     return xg, yg, valid
 
 
-def _shift(a: np.ndarray, k: int) -> np.ndarray:
-    """a shifted by k places (positive: later values move right), NaN-padded."""
-    out = np.full_like(a, np.nan)
-    if k > 0:
-        out[k:] = a[:-k]
-    elif k < 0:
-        out[:k] = a[-k:]
-    else:
-        out[:] = a
-    return out
-
-
 def _fill_nearest(values: np.ndarray, where: np.ndarray) -> np.ndarray:
     """Fill NaNs at positions `where` with the nearest earlier finite value, else the next later."""
     good = np.isfinite(values)
     if not good.any():
         return values
-    n = len(values)
-    pos = np.arange(n)
-    prev = np.maximum.accumulate(np.where(good, pos, -1))
-    nxt = np.minimum.accumulate(np.where(good, pos, n)[::-1])[::-1]
-    src = np.where(prev >= 0, prev, nxt)
-    src = np.clip(src, 0, n - 1)
+    fill = np.flatnonzero(where & ~good)
     out = values.copy()
-    fill = where & ~good
-    out[fill] = values[src[fill]]
+    out[fill] = values[_nearest_good(good, fill)]
+    return out
+
+
+def _nearest_good(good: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """For each index in `at`: the nearest earlier index where `good`, else the next later one
+    (`good` has at least one True)."""
+    g = np.flatnonzero(good)
+    k = np.searchsorted(g, at, side="right") - 1  # last good index at or before
+    return np.where(k >= 0, g[np.maximum(k, 0)], g[0])
+
+
+def _centred_difference(a: np.ndarray, h: int, span: float) -> np.ndarray:
+    """(a[i + h] - a[i - h]) / span, NaN where i ± h falls outside a (one array, not two
+    NaN-padded shifted copies)."""
+    out = np.full(len(a), np.nan)
+    if len(a) > 2 * h:
+        out[h : len(a) - h] = (a[2 * h :] - a[: len(a) - 2 * h]) / span
     return out
 
 
@@ -78,8 +82,7 @@ def velocity(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Centred-difference velocity over `window_s` (averages out GPS jitter): vx, vy, speed m/s."""
     h = max(1, int(round(window_s / (2 * step_s))))
-    vx = (_shift(x, -h) - _shift(x, h)) / (2 * h * step_s)
-    vy = (_shift(y, -h) - _shift(y, h)) / (2 * h * step_s)
+    vx, vy = _centred_difference(x, h, 2 * h * step_s), _centred_difference(y, h, 2 * h * step_s)
     # The first/last h seconds of each stretch of data have no full window: borrow the neighbour's.
     vx = _fill_nearest(vx, valid)
     vy = _fill_nearest(vy, valid)
@@ -103,10 +106,25 @@ def forgive_short_stops(walk: np.ndarray, slow: np.ndarray, max_len: int) -> np.
     n = len(walk)
     ok = (ends - starts <= max_len) & (starts > 0) & (ends < n)
     ok &= walk[np.clip(starts - 1, 0, n - 1)] & walk[np.clip(ends, 0, n - 1)]
-    delta = np.zeros(n + 1, dtype=np.int32)
-    np.add.at(delta, starts[ok], 1)
-    np.add.at(delta, ends[ok], -1)
+    # +1 where a forgiven run starts, -1 where it ends (bincount: np.add.at is several times slower)
+    delta = np.bincount(starts[ok], minlength=n + 1) - np.bincount(ends[ok], minlength=n + 1)
     return walk | (np.cumsum(delta)[:n] > 0)
+
+
+def _increasing(t: np.ndarray) -> bool:
+    return len(t) < 2 or bool((t[1:] > t[:-1]).all())
+
+
+def common_times(ta: np.ndarray, tb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`np.intersect1d(ta, tb, return_indices=True)`: the shared timestamps and where each is
+    in ta and tb. For strictly increasing inputs (tracks as load_points returns them) by one
+    searchsorted instead of sorting both arrays together."""
+    ta, tb = np.asarray(ta, dtype=float), np.asarray(tb, dtype=float)
+    if not (_increasing(ta) and _increasing(tb)) or len(tb) == 0:
+        return np.intersect1d(ta, tb, return_indices=True)
+    k = np.minimum(np.searchsorted(tb, ta), len(tb) - 1)
+    ia = np.flatnonzero(tb[k] == ta)
+    return ta[ia], ia, k[ia]
 
 
 def merge_intervals(iv: np.ndarray) -> np.ndarray:
