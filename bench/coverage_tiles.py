@@ -106,7 +106,7 @@ def server_conf() -> str:
     return f"{conf['workers']} {conf['worker_class']} workers × {conf['threads']} threads"
 
 
-def start_server(schema: str, port: int) -> subprocess.Popen:
+def start_server(schema: str, port: int, app: str | None = None) -> subprocess.Popen:
     """gunicorn as scripts/run.sh starts it (config/gunicorn.conf.py: by default 2 gthread workers
     × 4 threads = 8 requests in flight; ALLEY_WEB_WORKERS / ALLEY_WEB_THREADS as for `make run`),
     on a port of its own."""
@@ -120,7 +120,7 @@ def start_server(schema: str, port: int) -> subprocess.Popen:
     }
     gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
     proc = subprocess.Popen(
-        [gunicorn, "-c", "config/gunicorn.conf.py", "--log-level", "warning"],
+        [gunicorn, "-c", "config/gunicorn.conf.py", "--log-level", "warning", *([app] if app else [])],
         env=env, cwd=settings.BASE_DIR,
     )  # fmt: skip
     for _ in range(300):
