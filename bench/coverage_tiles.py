@@ -24,7 +24,8 @@ bench copies and everything else (users, sessions, the office) to public. The co
 the migration's roll-up triggers, so the month roll-up the tile reads is filled by the coverage
 INSERT (its time is printed). --keep leaves the schema and its office/user in place (printed) to
 explore the tile's plans; drop it with `DROP SCHEMA … CASCADE`. Targets: p95 <= 50 ms and endpoint p95 <= 1.2x bare p95. Also
-printed: p50/p95 per zoom, and one client alone on each side (a request's own work, no queueing).
+printed: p50/p95 per zoom, one client alone on each side (a request's own work, no queueing), and
+the CPU a request costs on each side (gunicorn, PostgreSQL, the bench client: bench/coverage_tiles_cpu.py).
 ~3 min with --tiles 20 (the build ~30 s of it); smaller districts with --side.
 """
 
@@ -57,6 +58,7 @@ from django.contrib.gis.geos import MultiPolygon, Polygon  # noqa: E402
 from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
 from django.db import connection  # noqa: E402
 
+from bench import coverage_tiles_cpu as cpu  # noqa: E402
 from bench.coverage_tiles_data import build_district  # noqa: E402
 from geo.models import Membership, StreetOffice  # noqa: E402
 from patrols.coverage_queries import SCOPED_TILE_STATEMENT, scoped_tile_params  # noqa: E402
@@ -190,12 +192,17 @@ def http_client(port: int, cookie: str, office: str):
 def bare_client(schema: str, user_id: int, office: str):
     db = settings.DATABASES["default"]
 
-    def make(_k: int):
-        conn = psycopg.connect(
+    # One connection per client, kept across rounds as the server keeps its connections.
+    kept: dict[int, psycopg.Connection] = {}
+
+    def make(k: int):
+        conn = kept.get(k) or psycopg.connect(
             host=db["HOST"], port=db["PORT"], dbname=db["NAME"], user=db["USER"],
             password=db.get("PASSWORD") or None, options=f"-c search_path={schema},public",
             autocommit=True, cursor_factory=psycopg.ClientCursor,
         )  # fmt: skip
+
+        kept[k] = conn
 
         def run(tile: tuple[int, int, int]) -> None:
             z, x, y = tile
@@ -271,9 +278,18 @@ def main() -> None:
         alone = [run_clients(1, tiles, http_make), run_clients(1, tiles, bare_make)]
         # Alternating rounds, so a change in machine load hits both sides alike.
         endpoint, bare = [], []
-        for _ in range(args.rounds):
-            endpoint += run_clients(args.clients, tiles, http_make)
-            bare += run_clients(args.clients, tiles, bare_make)
+        used = {"endpoint": dict.fromkeys(("server", "db", "client"), 0.0)}
+        used["bare"] = dict(used["endpoint"])
+        with connection.cursor() as cur:
+            for _ in range(args.rounds):
+                for side, make, times in (
+                    ("endpoint", http_make, endpoint),
+                    ("bare", bare_make, bare),
+                ):
+                    before = cpu.snapshot(server.pid, cur)
+                    times += run_clients(args.clients, tiles, make)
+                    for part, s in cpu.grown(before, cpu.snapshot(server.pid, cur)).items():
+                        used[side][part] += s
         n = len(tiles)
         print(
             f"{n} tiles (z14–z17) × {args.clients} concurrent clients × {args.rounds} alternating "
@@ -282,6 +298,8 @@ def main() -> None:
         print(f"  server: gunicorn -c config/gunicorn.conf.py ({server_conf()}), as `make run`")
         report("endpoint (gunicorn as make run)", endpoint)
         report("bare SQL", bare)
+        print(cpu.line("endpoint", used["endpoint"], len(endpoint)))
+        print(cpu.line("bare SQL", used["bare"], len(bare)))
         print("  one client alone (no queueing):")
         report("  endpoint", alone[0])
         report("  bare SQL", alone[1])
@@ -290,7 +308,7 @@ def main() -> None:
             f"  target endpoint p95 <= 50 ms: {p95:.1f} ms -> {'met' if p95 <= 50 else 'NOT met'}"
         )
         print(
-            f"  target endpoint p95 <= 1.2x bare p95: {ratio:.2f}x -> {'met' if ratio <= 1.2 else 'NOT met'}"
+            f"  target endpoint p95 <= 1.2x bare p95: {ratio:.3f}x -> {'met' if ratio <= 1.2 else 'NOT met'}"
         )
     finally:
         if server is not None:
