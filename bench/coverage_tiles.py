@@ -12,7 +12,8 @@ its own order; no tile cache anywhere):
 
 * endpoint: GET /api/grids/coverage/tiles/z/x/y.pbf?office=…&from=…&to=… under gunicorn started
   as `make run` starts it (config/gunicorn.conf.py: 2 gthread workers × 4 threads, DJANGO_DEBUG=0,
-  persistent database connections), session login, a new HTTP connection per request;
+  persistent database connections), session login, a new HTTP connection per request
+  (--keep-alive: one kept-alive connection per client and round, as the map page's browser keeps);
 * bare: the query string the endpoint's fast path sends (patrols/api/tile_fast_path.py:
   SCOPED_TILE_STATEMENT, the local settings and user + office scope + tile in one implicit
   transaction) with the same parameters, bound client-side as Django binds them, over --clients
@@ -166,13 +167,17 @@ def run_clients(clients: int, tiles: list, one) -> list[tuple[int, float]]:
     return times
 
 
-def http_client(port: int, cookie: str, office: str):
+def http_client(port: int, cookie: str, office: str, keep_alive: bool = False):
     def make(_k: int):
+        # --keep-alive: one connection per client for the round, as a browser's map keeps its
+        # (opened here, outside the timing; it stays with the worker that accepted it).
+        kept = http.client.HTTPConnection("127.0.0.1", port, timeout=60) if keep_alive else None
+
         def get(tile: tuple[int, int, int]) -> None:
             z, x, y = tile
-            # A connection per request: each is accepted by whichever worker is free (kept-alive
-            # connections would stay with the worker that took them, 5 on one and 3 on the other).
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            # By default a connection per request: each is accepted by whichever worker is free
+            # (kept-alive connections stay with the worker that took them, e.g. 5 and 3).
+            conn = kept or http.client.HTTPConnection("127.0.0.1", port, timeout=60)
             conn.request(
                 "GET",
                 f"/api/grids/coverage/tiles/{z}/{x}/{y}.pbf?office={office}&from={START}&to={END}",
@@ -180,7 +185,8 @@ def http_client(port: int, cookie: str, office: str):
             )
             resp = conn.getresponse()
             resp.read()
-            conn.close()
+            if kept is None:
+                conn.close()
             if resp.status != 200:
                 raise SystemExit(f"tile {tile}: HTTP {resp.status}")
 
@@ -242,6 +248,10 @@ def main() -> None:
     ap.add_argument("--tiles", type=int, default=40, help="random tiles per zoom level")
     ap.add_argument("--rounds", type=int, default=2, help="alternating endpoint/bare rounds")
     ap.add_argument("--keep", action="store_true", help="leave the district for exploring")
+    ap.add_argument(
+        "--keep-alive", action="store_true",
+        help="one kept-alive HTTP connection per client per round (a browser's way) instead of one per request",
+    )  # fmt: skip
     args = ap.parse_args()
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
     schema = f"bench_tiles_{os.getpid()}"
@@ -270,7 +280,8 @@ def main() -> None:
         server = start_server(schema, port)
         settings.SECRET_KEY = SERVER_SECRET  # the session must be signed with the server's key
         cookie = session_cookie(user)
-        http_make, bare_make = http_client(port, cookie, code), bare_client(schema, user.id, code)
+        http_make = http_client(port, cookie, code, args.keep_alive)
+        bare_make = bare_client(schema, user.id, code)
         # One pass each to warm both (every worker thread opens its database connection; the cache).
         run_clients(args.clients, tiles, http_make)
         run_clients(args.clients, tiles, bare_make)
@@ -295,7 +306,14 @@ def main() -> None:
             f"{n} tiles (z14–z17) × {args.clients} concurrent clients × {args.rounds} alternating "
             f"rounds, uncached, period {START}–{END}"
         )
-        print(f"  server: gunicorn -c config/gunicorn.conf.py ({server_conf()}), as `make run`")
+        print(
+            f"  server: gunicorn -c config/gunicorn.conf.py ({server_conf()}), as `make run`; HTTP: "
+            + (
+                "one kept-alive connection per client"
+                if args.keep_alive
+                else "a connection per request"
+            )
+        )
         report("endpoint (gunicorn as make run)", endpoint)
         report("bare SQL", bare)
         print(cpu.line("endpoint", used["endpoint"], len(endpoint)))
