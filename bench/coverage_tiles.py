@@ -14,10 +14,12 @@ its own order; no tile cache anywhere):
   as `make run` starts it (config/gunicorn.conf.py: 2 gthread workers × 4 threads, DJANGO_DEBUG=0,
   persistent database connections), session login, a new HTTP connection per request
   (--keep-alive: one kept-alive connection per client and round, as the map page's browser keeps);
-* bare: the query string the endpoint's fast path sends (patrols/api/tile_fast_path.py:
-  SCOPED_TILE_STATEMENT, the local settings and user + office scope + tile in one implicit
-  transaction) with the same parameters, bound client-side as Django binds them, over --clients
-  concurrent psycopg connections. The endpoint's only other statement is the session's SELECT.
+* bare: the query string the endpoint sends (config/tile_gate.py → tile_fast_path.one_trip_tile:
+  SESSION_TILE_STATEMENT, the local settings and session row + user + office scope + tile in one
+  implicit transaction) with the same parameters, bound client-side as Django binds them, over
+  --clients concurrent psycopg connections. It is the endpoint's only statement once a worker has
+  verified the session (the first tile per session and worker takes two: session, then
+  SCOPED_TILE_STATEMENT).
 
 The real tables are untouched: the server and the bare connections get
 search_path=<bench schema>,public (libpq's PGOPTIONS), so the three coverage tables resolve to the
@@ -58,11 +60,12 @@ from django.contrib.auth.models import User  # noqa: E402
 from django.contrib.gis.geos import MultiPolygon, Polygon  # noqa: E402
 from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
 from django.db import connection  # noqa: E402
+from django.utils import timezone  # noqa: E402
 
 from bench import coverage_tiles_cpu as cpu  # noqa: E402
 from bench.coverage_tiles_data import build_district  # noqa: E402
 from geo.models import Membership, StreetOffice  # noqa: E402
-from patrols.coverage_queries import SCOPED_TILE_STATEMENT, scoped_tile_params  # noqa: E402
+from patrols.coverage_queries import SESSION_TILE_STATEMENT, scoped_tile_params  # noqa: E402
 
 X0, Y0 = 116.40, 39.90
 START, END = date(2019, 4, 1), date(2019, 4, 30)
@@ -195,7 +198,7 @@ def http_client(port: int, cookie: str, office: str, keep_alive: bool = False):
     return make
 
 
-def bare_client(schema: str, user_id: int, office: str):
+def bare_client(schema: str, user_id: int, office: str, session_key: str):
     db = settings.DATABASES["default"]
 
     # One connection per client, kept across rounds as the server keeps its connections.
@@ -213,11 +216,12 @@ def bare_client(schema: str, user_id: int, office: str):
         def run(tile: tuple[int, int, int]) -> None:
             z, x, y = tile
             params = scoped_tile_params(user_id, office, z, x, y, START, END)
+            params |= {"session_key": session_key, "now": timezone.now()}
             # What the endpoint sends: the same query string, bound client-side like Django's
             # cursor (so no prepared statement on either side), in one round trip.
-            cur = conn.execute(SCOPED_TILE_STATEMENT, params)
+            cur = conn.execute(SESSION_TILE_STATEMENT, params)
             cur.nextset()
-            if cur.fetchone()[1] is None:
+            if cur.fetchone()[2] is None:
                 raise SystemExit("bare: no office in scope")
 
         return run
@@ -281,7 +285,7 @@ def main() -> None:
         settings.SECRET_KEY = SERVER_SECRET  # the session must be signed with the server's key
         cookie = session_cookie(user)
         http_make = http_client(port, cookie, code, args.keep_alive)
-        bare_make = bare_client(schema, user.id, code)
+        bare_make = bare_client(schema, user.id, code, cookie.split("=", 1)[1])
         # One pass each to warm both (every worker thread opens its database connection; the cache).
         run_clients(args.clients, tiles, http_make)
         run_clients(args.clients, tiles, bare_make)

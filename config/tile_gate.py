@@ -35,7 +35,7 @@ from django.middleware.security import SecurityMiddleware
 from django.utils import timezone
 
 from config.api_errors import nul_parameter
-from patrols.api.tile_fast_path import fast_tile
+from patrols.api.tile_fast_path import fast_tile, one_trip_tile
 
 TILE_PATH = re.compile(r"/api/grids/coverage/tiles/([0-9]+)/([0-9]+)/([0-9]+)\.pbf\Z")
 # The stack this gate stands in for; any other MIDDLEWARE and every request goes to Django.
@@ -131,7 +131,7 @@ class TileGate:
         self.locale.process_request(request)
         if self.common.process_request(request) is not None:
             return None
-        response = fast_tile(request, z, x, y)
+        response = one_trip_tile(request, request.session, z, x, y) or fast_tile(request, z, x, y)
         if response is None:
             return None
         for middleware in (self.xframe, self.common, self.locale, self.session, self.security):

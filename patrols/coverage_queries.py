@@ -298,6 +298,22 @@ SCOPED_TILE_STATEMENT = (
        (SELECT ST_AsMVT(tile, 'coverage', 4096, 'geom', 'id') FROM tile)"""
 )
 
+# The tile gate's one round trip (config/tile_gate.py): the session row in the same statement, the
+# tile computed for the user id this process last verified for that session key (a hint, never
+# trusted: Python checks the returned session data's signature, user and hash before answering;
+# no row, no user, no tile).
+SESSION_TILE_STATEMENT = (
+    COVERAGE_TILE_SETUP
+    + ";\nWITH sess AS (SELECT session_data FROM django_session"
+    + " WHERE session_key = %(session_key)s AND expire_date > %(now)s),"
+    + _SCOPE.replace("WITH who", "who", 1).replace(
+        "u.is_active", "u.is_active AND EXISTS (SELECT 1 FROM sess)", 1
+    )
+    + _SCOPED_ROWS
+    + """SELECT (SELECT session_data FROM sess), (SELECT password FROM who), (SELECT id FROM scope),
+       (SELECT ST_AsMVT(tile, 'coverage', 4096, 'geom', 'id') FROM tile)"""
+)
+
 
 def whole_months(start: date, end: date) -> tuple[date, date]:
     """[first, after) of the calendar months lying wholly in [start, end]; first == after if none."""
@@ -360,6 +376,16 @@ def scoped_tile(params: dict) -> tuple[str | None, int | None, bytes]:
         cur.nextset()  # past the settings
         password, office_id, tile = cur.fetchone()
     return password, office_id, bytes(tile or b"")
+
+
+def session_tile(params: dict) -> tuple[str | None, str | None, int | None, bytes]:
+    """(session data or None, password hash or None, office id or None, tile): one round trip.
+    `params`: scoped_tile_params(...) | {"session_key": …, "now": …}."""
+    with connection.cursor() as cur:
+        cur.execute(SESSION_TILE_STATEMENT, params)
+        cur.nextset()  # past the settings
+        data, password, office_id, tile = cur.fetchone()
+    return data, password, office_id, bytes(tile or b"")
 
 
 class CoverageRow(NamedTuple):

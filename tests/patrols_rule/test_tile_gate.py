@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections, connection
 from django.test import RequestFactory, override_settings
@@ -17,6 +18,7 @@ from rest_framework.authtoken.models import Token
 from config.tile_gate import TileGate
 from config.wsgi import application, django_application
 from geo.models import Membership
+from patrols.api.tile_fast_path import UID_HINTS
 
 from . import factories
 from .test_tile_fast_path import PERIOD, tile_url
@@ -50,17 +52,24 @@ def cookie_of(client) -> str:
 
 def test_a_session_tile_is_the_gates_answer_and_the_stacks_to_the_byte(client, world):
     cookie = cookie_of(client)
-    for extra in (
-        {},
-        {"HTTP_ACCEPT_LANGUAGE": "en-US,en;q=0.9"},
-        {"HTTP_COOKIE": f"{cookie}; django_language=en"},
+    UID_HINTS.clear()
+    for n, extra in enumerate(
+        (
+            {},
+            {"HTTP_ACCEPT_LANGUAGE": "en-US,en;q=0.9"},
+            {"HTTP_COOKIE": f"{cookie}; django_language=en"},
+        )
     ):
         extra = {"HTTP_COOKIE": cookie, **extra}
         with CaptureQueriesContext(connection) as run:
             gate = call(application, tile_url(), PERIOD, **extra)
-        # The gate's own session SELECT, then the one statement: the stack was not run.
-        assert len(run.captured_queries) == 2
-        assert run.captured_queries[0]["sql"].startswith(GATE_SESSION_SQL)
+        # The stack was not run: first the gate's own session SELECT, then the one statement;
+        # once the session was verified in this process, one statement holding both.
+        sql = [q["sql"] for q in run.captured_queries]
+        if n == 0:
+            assert len(sql) == 2 and sql[0].startswith(GATE_SESSION_SQL)
+        else:
+            assert len(sql) == 1 and "FROM django_session" in sql[0] and "ST_AsMVT" in sql[0]
         stack = call(django_application, tile_url(), PERIOD, **extra)
         assert gate[0] == "200 OK" and "南巷".encode() in gate[2]
         assert gate == stack, extra
@@ -102,6 +111,24 @@ def test_everything_else_is_the_stacks_answer(client, world):
     assert refused[0].startswith("403") and refused == call(
         django_application, tile_url(), PERIOD, HTTP_COOKIE=cookie
     )
+
+
+def test_the_one_trip_hint_is_never_trusted(client, world):
+    cookie = cookie_of(client)
+    key = client.cookies["sessionid"].value
+    mine = call(application, tile_url(), PERIOD, HTTP_COOKIE=cookie)
+    assert mine[0] == "200 OK" and UID_HINTS[key] == world["user"].id
+    # A hint naming someone else (who supervises another office): the session row says who.
+    other = factories.block_office(code="110108004")
+    someone = User.objects.create_user("someone", password="pw-123456")
+    Membership.objects.create(user=someone, street_office=other["office"], role="supervisor")
+    UID_HINTS[key] = someone.id
+    assert call(application, tile_url(), PERIOD, HTTP_COOKIE=cookie) == mine
+    assert UID_HINTS[key] == world["user"].id
+    # Logged out (the row deleted): the stack's 401, and the hint is dropped.
+    client.logout()
+    assert call(application, tile_url(), PERIOD, HTTP_COOKIE=cookie)[0].startswith("401")
+    assert key not in UID_HINTS
 
 
 def test_a_changed_password_logs_the_session_out_as_the_stack_does(client, world):
