@@ -4,7 +4,9 @@ A map being panned asks for a dozen uncached tiles at once; through the whole st
 ~1 ms of Python (12 middlewares, the i18n-aware resolver, the session through the ORM) around its
 two round trips. `TileGate` wraps config.wsgi's application: a GET of
 /api/grids/coverage/tiles/<z>/<x>/<y>.pbf without Authorization or a body goes to
-patrols.api.tile_fast_path.fast_tile with the session read by one plain SELECT, and the answer is
+patrols.api.tile_fast_path: one_trip_tile (session row and tile in one statement, once this
+process has verified the session) or fast_tile (the session read by one plain SELECT, then the
+tile), and the answer is
 finished by the very middleware methods the stack would run on it (Security, Session, Locale,
 Common, XFrameOptions: same headers, same Content-Language, same Vary). Every other request, and
 every tile the fast path does not answer itself or that raises (anonymous, token, bad input → 400/401/403/405
