@@ -198,11 +198,13 @@ def floor_read_pair(
 
     from django.db import connections
 
-    from patrols.evaluation import PARALLEL_MIN_PAIRS
+    from patrols.evaluation import PARALLEL_MIN_PAIRS, day_chunks
 
     keys = list(members)
-    size = max(1, min(50, len(keys) // (2 * workers))) if len(keys) >= PARALLEL_MIN_PAIRS else 100
-    chunks = [keys[i : i + size] for i in range(0, len(keys), size)]
+    if len(keys) >= PARALLEL_MIN_PAIRS:
+        chunks = day_chunks(keys, workers)
+    else:
+        chunks = [keys[i : i + 100] for i in range(0, len(keys), 100)]
     _READ_STATE.update(members=members, window=window, proj=proj)
     took = []
     for _ in range(2):  # the first read may find the just-written tracks cold; the best counts

@@ -136,7 +136,7 @@ def _names(steward_ids: Iterable[int]) -> dict[int, str]:
     return dict(Steward.objects.filter(id__in=list(steward_ids)).values_list("id", "name"))
 
 
-def _verdict_row(pair: Pair, day: date, v, params: RuleParams, now: datetime) -> PairDayVerdict:
+def _verdict_row(pair: Pair, day: date, v, digest: str, now: datetime) -> PairDayVerdict:
     per_member = v.minutes_inside_per_member or [0.0]
     return PairDayVerdict(
         pair_id=pair.id,
@@ -152,7 +152,7 @@ def _verdict_row(pair: Pair, day: date, v, params: RuleParams, now: datetime) ->
         failed_codes=v.failed_codes,
         reasons=v.reasons,
         numbers=v.numbers,
-        params_digest=params.digest(),
+        params_digest=digest,
         computed_at=now,
     )
 
@@ -186,10 +186,10 @@ def _store(
     day's rows once, since every delete statement recounts the months it touched)."""
     if not results:
         return
-    now = timezone.now()
+    now, digest = timezone.now(), params.digest()  # the digest hashes the params: once a part
     with transaction.atomic():
         PairDayVerdict.objects.bulk_create(
-            [_verdict_row(pairs[r.pair_id], r.day, r.verdict, params, now) for r in results],
+            [_verdict_row(pairs[r.pair_id], r.day, r.verdict, digest, now) for r in results],
             update_conflicts=True,
             unique_fields=["pair", "day"],
             update_fields=VERDICT_UPDATE_FIELDS,
@@ -201,7 +201,8 @@ def _store(
                 by_day.setdefault(r.day, []).append(r.pair_id)
             for day, pair_ids in by_day.items():
                 SegmentCoverage.objects.filter(day=day, pair_id__in=pair_ids).delete()
-        grid_queries.copy_coverage_rows([row for r in results for row in r.coverage_rows])
+        with connection.wrap_database_errors:  # a broken foreign key: Django's IntegrityError
+            grid_queries.copy_coverage_rows([row for r in results for row in r.coverage_rows])
 
 
 def assess_pair(
@@ -303,6 +304,19 @@ def _assess_chunk(pair_ids: list[int]) -> list[PairDayResult]:
     return out
 
 
+def day_chunks(keys: list[int], workers: int, largest: int = 50) -> list[list[int]]:
+    """The pairs of a day cut into chunks for `workers` processes: up to `largest` pairs while
+    much is left, then smaller (a quarter of what is left with 2 workers, at least 5), so the
+    workers finish together instead of one computing a last full chunk while the others idle."""
+    chunks, i = [], 0
+    smallest = min(5, max(1, len(keys) // (2 * workers)))
+    while i < len(keys):
+        size = max(smallest, min(largest, -(-(len(keys) - i) // (2 * workers))))
+        chunks.append(keys[i : i + size])
+        i += size
+    return chunks
+
+
 @contextmanager
 def _day_parts(keys: list[int], workers: int) -> Iterator[Iterator[list[PairDayResult]]]:
     """Every pair-day of _FORK_STATE's day, a chunk at a time (in forked workers when asked).
@@ -312,8 +326,7 @@ def _day_parts(keys: list[int], workers: int) -> Iterator[Iterator[list[PairDayR
     if workers > 1 and len(keys) >= PARALLEL_MIN_PAIRS:
         # Forked workers inherit the prepared segments and compute (no writes); they send back
         # verdicts and coverage rows, which the caller stores while the others still compute.
-        size = max(1, min(50, len(keys) // (2 * workers)))
-        chunks = [keys[i : i + size] for i in range(0, len(keys), size)]
+        chunks = day_chunks(keys, workers)
         if _FORK_STATE["tracks"] is None:
             connections.close_all()  # no socket shared with the children; reopened on next use
         with get_context("fork").Pool(workers) as pool:
@@ -346,6 +359,14 @@ def _analyse_stale_coverage_tables() -> None:
         cur.execute(_STALE_COVERAGE_STATS)
         for (table,) in cur.fetchall():
             cur.execute(f"ANALYZE {connection.ops.quote_name(table)}")
+
+
+def _check_keys_as_stored() -> None:
+    """Check the foreign keys of the day's rows (~3 per coverage row) as each part is stored,
+    while the workers still compute, instead of all at the commit after the last part, with the
+    workers done and a core idle. Ends with the transaction; a violation still undoes the day."""
+    with connection.cursor() as cur:
+        cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
 @dataclass
@@ -417,7 +438,10 @@ def evaluate_street_office(
         _analyse_stale_coverage_tables()
         try:
             # One transaction for the day; each part is stored as it arrives.
+            outermost = not connection.in_atomic_block
             with _day_parts(keys, workers) as parts, transaction.atomic():
+                if outermost:  # (inside a caller's transaction the setting would outlive ours)
+                    _check_keys_as_stored()
                 SegmentCoverage.objects.filter(day=day, pair_id__in=keys).delete()
                 for part in parts:
                     _store(part, pairs, params, replace_coverage=False)
