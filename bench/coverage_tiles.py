@@ -170,6 +170,20 @@ def run_clients(clients: int, tiles: list, one) -> list[tuple[int, float]]:
     return times
 
 
+def http_fetch(
+    port: int, path: str, cookie: str, kept: http.client.HTTPConnection | None = None
+) -> None:
+    """GET `path` as the map page does (session cookie); on `kept` or a new connection."""
+    conn = kept or http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    conn.request("GET", path, headers={"Cookie": cookie, "Host": "127.0.0.1"})
+    resp = conn.getresponse()
+    resp.read()
+    if kept is None:
+        conn.close()
+    if resp.status != 200:
+        raise SystemExit(f"{path}: HTTP {resp.status}")
+
+
 def http_client(port: int, cookie: str, office: str, keep_alive: bool = False):
     def make(_k: int):
         # --keep-alive: one connection per client for the round, as a browser's map keeps its
@@ -180,18 +194,10 @@ def http_client(port: int, cookie: str, office: str, keep_alive: bool = False):
             z, x, y = tile
             # By default a connection per request: each is accepted by whichever worker is free
             # (kept-alive connections stay with the worker that took them, e.g. 5 and 3).
-            conn = kept or http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-            conn.request(
-                "GET",
-                f"/api/grids/coverage/tiles/{z}/{x}/{y}.pbf?office={office}&from={START}&to={END}",
-                headers={"Cookie": cookie, "Host": "127.0.0.1"},
+            path = (
+                f"/api/grids/coverage/tiles/{z}/{x}/{y}.pbf?office={office}&from={START}&to={END}"
             )
-            resp = conn.getresponse()
-            resp.read()
-            if kept is None:
-                conn.close()
-            if resp.status != 200:
-                raise SystemExit(f"tile {tile}: HTTP {resp.status}")
+            http_fetch(port, path, cookie, kept)
 
         return get
 

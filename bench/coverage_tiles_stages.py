@@ -43,15 +43,11 @@ def over_tiles(fn_for, tiles, repeat: int) -> float:
 
 
 def http_get(port: int, path: str, cookie: str, keep: http.client.HTTPConnection | None):
+    # Imported here: this module is also gunicorn's `hello` app, which must not set up Django.
+    from bench.coverage_tiles import http_fetch
+
     def get() -> None:
-        conn = keep or http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        conn.request("GET", path, headers={"Cookie": cookie, "Host": "127.0.0.1"})
-        resp = conn.getresponse()
-        resp.read()
-        if keep is None:
-            conn.close()
-        if resp.status != 200:
-            raise SystemExit(f"{path}: HTTP {resp.status}")
+        http_fetch(port, path, cookie, keep)
 
     return get
 
