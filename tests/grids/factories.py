@@ -17,6 +17,7 @@ from django.contrib.auth.models import User
 from django.contrib.gis.geos import LineString, MultiPolygon, Polygon
 
 from geo.models import Community, Grid, Membership, Segment, StreetOffice
+from grids import assignment
 from stewards import idcard, registry
 from stewards.models import Pair, Steward
 
@@ -128,3 +129,15 @@ def pair(
 ) -> Pair:
     members = [steward(comm), steward(comm)]
     return registry.form_pair(members, name=name or f"第{next(_seq)}组", formed_on=formed_on)
+
+
+def board_community() -> tuple[Community, Grid, list[Segment], Pair]:
+    """A community with one grid of a 3 × 2 lattice and one pair claiming two of its segments:
+    what a responsibility board draws."""
+    so = office()
+    comm = community(so, name="华清社区")
+    g = grid(comm, "华清一网格")
+    segs = lattice(comm, 3, 2, gr=g)
+    p = pair(comm, name="华清一组")
+    assignment.assign(p, [segs[0].pk, segs[1].pk])
+    return comm, g, segs, p

@@ -12,7 +12,6 @@ from django.db import transaction
 from django.test import Client
 from procrastinate.contrib.django.models import ProcrastinateJob
 
-from grids import assignment
 from jobs.models import JobRecord
 from jobs.queue import run_pending_jobs
 from stewards.models import Pair
@@ -27,13 +26,7 @@ needs_chromium = pytest.mark.skipif(
 @pytest.fixture
 def board(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-    so = f.office()
-    comm = f.community(so, name="华清社区")
-    g = f.grid(comm, "华清一网格")
-    segs = f.lattice(comm, 3, 2, gr=g)
-    pair = f.pair(comm, name="华清一组")
-    assignment.assign(pair, [segs[0].pk, segs[1].pk])
-    return comm
+    return f.board_community()[0]
 
 
 def _job_of(page) -> int:

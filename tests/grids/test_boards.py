@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from grids import assignment
 from grids.boards import board_data
 from stewards.models import ProgrammeSettings
 from tests.grids import factories as f
@@ -14,13 +13,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def board():
-    so = f.office()
-    comm = f.community(so, name="华清社区")
-    g = f.grid(comm, "华清一网格")
-    segs = f.lattice(comm, 3, 2, gr=g)
-    pair = f.pair(comm, name="华清一组")
-    assignment.assign(pair, [segs[0].pk, segs[1].pk])
-    return comm, g, segs, pair
+    return f.board_community()
 
 
 def test_the_board_lists_pairs_with_stewards_phones_grids_and_alleys(board):
