@@ -18,7 +18,6 @@ tests/patrols_rule/test_tile_gate.py holds the gate's answers to the stack's, he
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Callable, Iterable
 
@@ -37,7 +36,7 @@ from django.middleware.security import SecurityMiddleware
 from django.utils import timezone
 
 from config.api_errors import nul_parameter
-from patrols.api.tile_fast_path import fast_tile, one_trip_tile
+from patrols.api.tile_fast_path import DECLINED, fast_tile, one_trip_tile
 
 TILE_PATH = re.compile(r"/api/grids/coverage/tiles/([0-9]+)/([0-9]+)/([0-9]+)\.pbf\Z")
 # The stack this gate stands in for; any other MIDDLEWARE and every request goes to Django.
@@ -56,7 +55,6 @@ STACK = [
     "ops.unavailable.DatabaseUnavailableMiddleware",  # a database error: sent to the stack
 ]
 DB_SESSIONS = "django.contrib.sessions.backends.db"
-log = logging.getLogger("config.tile_gate")
 StartResponse = Callable[..., object]
 
 
@@ -135,6 +133,7 @@ class TileGate:
             return None
         response = one_trip_tile(request, request.session, z, x, y) or fast_tile(request, z, x, y)
         if response is None:
+            request.META[DECLINED] = True  # the environ Django's handler gets: the view skips it
             return None
         for middleware in (self.xframe, self.common, self.locale, self.session, self.security):
             response = middleware.process_response(request, response)

@@ -175,12 +175,18 @@ def one_trip_tile(
     return _drf_like(tile)
 
 
+# Set in the WSGI environ by config/tile_gate.py when the fast path declined a request.
+DECLINED = "alley.tile_fast_path_declined"
+
+
 def with_fast_path(drf_view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """The DRF view's callable, answering good requests itself (keeps `cls`/`initkwargs` so that
     the OpenAPI schema still documents the DRF view)."""
 
     def view(request: HttpRequest, z: int, x: int, y: int) -> HttpResponse:
-        response = fast_tile(request, z, x, y)
+        # A request config/tile_gate.py already put through fast_tile goes straight to DRF: the
+        # same session read and tile statement again would only decline again.
+        response = None if request.META.get(DECLINED) else fast_tile(request, z, x, y)
         return response if response is not None else drf_view(request, z=z, x=x, y=y)
 
     view.cls = drf_view.cls
