@@ -1,7 +1,8 @@
 """Staged fixes → tracks, through the same cleaning, partitions and store as a file upload.
 
-`compact(recording)` claims the recording's batches not yet compacted in one statement (the fixes
-as arrays, kept losslessly as the upload's original and rendered as GeoJSON on download: see
+`compact(recording)` locks the recording, claims its batches not yet compacted in one statement
+that adds their seqs to the recording's `compacted_seqs` (the fixes as arrays, kept losslessly as
+the upload's original and rendered as GeoJSON on download: see
 `patrols.tracks.formats.fixes_original`), hands them to
 `patrols.tracks.ingest.ingest_points` in the same transaction (no savepoint) and queues the
 upload's pair-day re-check job once; the finish request also runs the re-check itself, since the
@@ -17,7 +18,9 @@ from datetime import datetime, timedelta
 import numpy as np
 import shapely
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import BooleanField
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from geo.models import StreetOffice
@@ -33,29 +36,47 @@ from recorder.models import Recording
 from recorder.staging import max_accuracy_m
 from stewards.models import Steward
 
-# One statement claims the batches not yet compacted (marking them; rows another compaction holds
-# are skipped, so two never take the same batch and neither waits), returns their columns as
-# binary float8 arrays (numpy views them; one row per batch, no unnest or sort in PostgreSQL)
-# and what the store needs of the recording, its steward and the office's area (on the first row
-# only). Its transaction is the store's: a failure un-marks the batches.
-_CLAIM = """
-WITH b AS (
-  UPDATE recorder_batch SET compacted = true
-  WHERE id IN (SELECT id FROM recorder_batch WHERE recording_id = %(rec)s AND NOT compacted
-               FOR UPDATE SKIP LOCKED)
-  RETURNING seq, t, lon, lat, acc
-)
+# Compaction first locks the recording row (FOR NO KEY UPDATE: a second compaction of it waits
+# for the first to commit or roll back; batch inserts, which update the row's "last seen", wait
+# too) and reads what the store needs of it, its steward and the office's area.
+_LOCK = """
 SELECT r.steward_id, r.device_id, r.uploaded_by_id, r.started_at, r.status, s.street_office_id,
-       CASE WHEN b.seq IS NULL OR b.seq = (SELECT min(seq) FROM b) THEN ST_AsBinary(o.geom) END,
-       b.seq, array_send(b.t), array_send(b.lon), array_send(b.lat), array_send(b.acc)
+       ST_AsBinary(o.geom)
 FROM recorder_recording r
 JOIN {steward} s ON s.id = r.steward_id
 JOIN {office} o ON o.id = s.street_office_id
-LEFT JOIN b ON true
 WHERE r.id = %(rec)s
-ORDER BY b.seq
+FOR NO KEY UPDATE OF r
 """
-CLAIM = _CLAIM.format(steward=Steward._meta.db_table, office=StreetOffice._meta.db_table)
+LOCK = _LOCK.format(steward=Steward._meta.db_table, office=StreetOffice._meta.db_table)
+
+# Then, in a statement of its own (READ COMMITTED: its snapshot is taken after the lock, so it
+# sees what a compaction it waited for marked), the batches whose seq is not yet in the
+# recording's `compacted_seqs`, one row per batch with its columns as binary float8 arrays
+# (numpy views them; no unnest or sort in PostgreSQL), and their seqs added to the set — one
+# row's update, where a flag per batch rewrote every batch row. A batch committed after this
+# snapshot is not in the set, so the next compaction takes it. The transaction is the store's:
+# a failure leaves the set as it was.
+CLAIM = """
+WITH b AS (
+  SELECT b.seq, b.t, b.lon, b.lat, b.acc
+  FROM recorder_batch b JOIN recorder_recording r ON r.id = b.recording_id
+  WHERE b.recording_id = %(rec)s AND NOT b.seq <@ r.compacted_seqs
+), mark AS (
+  UPDATE recorder_recording
+  SET compacted_seqs = compacted_seqs + (SELECT range_agg(int4range(seq, seq, '[]')) FROM b)
+  WHERE id = %(rec)s AND EXISTS (SELECT 1 FROM b)
+)
+SELECT seq, array_send(t), array_send(lon), array_send(lat), array_send(acc) FROM b
+"""
+
+STAGED_SEQS = """
+SELECT b.seq FROM recorder_batch b JOIN recorder_recording r ON r.id = b.recording_id
+WHERE b.recording_id = %(rec)s AND NOT b.seq <@ r.compacted_seqs ORDER BY b.seq
+"""
+# The recordings with batches not yet compacted (for the idle job).
+HAS_STAGED = """EXISTS (SELECT 1 FROM recorder_batch b WHERE b.recording_id = recorder_recording.id
+                        AND NOT b.seq <@ recorder_recording.compacted_seqs)"""
 
 
 @dataclass
@@ -83,25 +104,33 @@ class Claimed:
 
 
 def _sorted_fixes(rows: list[tuple]) -> StagedFixes:
-    """The batches' columns joined (each decoded in one numpy pass) and sorted by time, ties in
-    batch order."""
-    rows = [row for row in rows if row[7] is not None]
-    (t, sizes), *rest = (decode_float8_arrays([row[i] for row in rows]) for i in range(8, 12))
+    """The batches' columns (rows of seq, t, lon, lat, acc) joined, each decoded in one numpy
+    pass, and sorted by time, ties in batch order."""
+    (t, sizes), *rest = (decode_float8_arrays([row[i] for row in rows]) for i in range(1, 5))
     lon, lat, acc = (values for values, _ in rest)
-    seq = np.repeat(np.array([row[7] for row in rows], dtype=np.int64), sizes)
+    seq = np.repeat(np.array([row[0] for row in rows], dtype=np.int64), sizes)
     order = np.lexsort((seq, t))
     return StagedFixes(t[order], lon[order], lat[order], acc[order])
 
 
 def claim(recording_id) -> Claimed | None:
-    """The recording's fixes not yet compacted, sorted by time, with its steward's office; marks
-    their batches compacted in the caller's transaction. None: no such recording."""
-    rows = fetch_binary(CLAIM, {"rec": recording_id})
-    if not rows:
+    """The recording's fixes not yet compacted, sorted by time, with its steward's office; locks
+    the recording and marks their batches compacted in the caller's transaction. None: no such
+    recording."""
+    params = {"rec": recording_id}
+    head = fetch_binary(LOCK, params)
+    if not head:
         return None
-    *head, office_id, area = rows[0][:7]
+    *head, office_id, area = head[0]
     geom = shapely.from_wkb(bytes(area)) if area is not None else None
-    return Claimed(*head, office_id, geom, _sorted_fixes(rows))
+    return Claimed(*head, office_id, geom, _sorted_fixes(fetch_binary(CLAIM, params)))
+
+
+def staged_seqs(recording_id) -> list[int]:
+    """The seqs of the recording's batches not yet compacted, in order."""
+    with connection.cursor() as cur:
+        cur.execute(STAGED_SEQS, {"rec": recording_id})
+        return [seq for (seq,) in cur.fetchall()]
 
 
 @dataclass
@@ -200,10 +229,9 @@ def compact_idle(idle: float | None = None, now=None) -> list[CompactionResult]:
     now = now or timezone.now()
     cutoff = now - timedelta(minutes=idle_minutes() if idle is None else idle)
     stale = now - timedelta(hours=close_after_hours())
-    pending = (
-        Recording.objects.filter(last_batch_at__lt=cutoff, batches__compacted=False)
-        .distinct()
-        .order_by("last_batch_at")
+    has_staged = RawSQL(HAS_STAGED, [], output_field=BooleanField())  # noqa: S611 - constant
+    pending = Recording.objects.filter(has_staged, last_batch_at__lt=cutoff).order_by(
+        "last_batch_at"
     )
     # No re-check here: each compaction queues its job (nobody waits for the answer).
     results = [compact(rec, close=rec.last_batch_at < stale) for rec in pending]

@@ -42,7 +42,7 @@ SELECT r.steward_id,
        array_send(array_agg(u.lon ORDER BY u.t)),
        array_send(array_agg(u.lat ORDER BY u.t))
 FROM recorder_recording r
-JOIN recorder_batch b ON b.recording_id = r.id AND NOT b.compacted,
+JOIN recorder_batch b ON b.recording_id = r.id AND NOT b.seq <@ r.compacted_seqs,
      unnest(b.t, b.lon, b.lat, b.acc) AS u(t, lon, lat, acc)
 WHERE r.steward_id = ANY(%(ids)s) AND r.started_at < %(end)s
   AND r.started_at >= %(start)s - interval '1 day'

@@ -1,7 +1,8 @@
 """The phone patrol recorder: a recording and its staged batches of fixes.
 
-A batch is one row, appended once and never rewritten while the recording grows; compaction
-(recorder.compaction) turns a recording's staged fixes into tracks through the upload path.
+A batch is one row, appended once and never rewritten; compaction (recorder.compaction) turns a
+recording's staged fixes into tracks through the upload path and notes the batches it took in
+the recording's `compacted_seqs`.
 """
 
 from __future__ import annotations
@@ -17,6 +18,16 @@ from django.utils.translation import gettext_lazy as _
 from geo.models import StreetOffice
 from patrols.models import TrackUpload
 from stewards.models import Steward
+
+
+class SeqSetField(models.Field):
+    """A set of batch numbers as PostgreSQL's int4multirange: consecutive seqs are one range, so
+    a recording's set stays a few bytes however long it runs (`seq <@ set` tests membership)."""
+
+    description = "set of integers (int4multirange)"
+
+    def db_type(self, connection) -> str:
+        return "int4multirange"
 
 
 class Recording(models.Model):
@@ -50,6 +61,9 @@ class Recording(models.Model):
     upload_key_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
     compacted_at = models.DateTimeField(_("最后整理时间"), null=True, blank=True)
     compaction_note = models.TextField(_("整理说明"), blank=True, default="")
+    # The seqs of the batches already compacted into tracks (see recorder.compaction): marking
+    # them here is one row's update, where a flag per batch rewrote every batch row.
+    compacted_seqs = SeqSetField(db_default="{}", editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -78,7 +92,6 @@ class RecordingBatch(models.Model):
     lon = ArrayField(models.FloatField())
     lat = ArrayField(models.FloatField())
     acc = ArrayField(models.FloatField(), verbose_name=_("精度（米，NaN 为未知）"))
-    compacted = models.BooleanField(_("已整理入轨迹"), default=False)
 
     class Meta:
         db_table = "recorder_batch"

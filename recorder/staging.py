@@ -225,8 +225,8 @@ RETURNING 1
 STORE_BATCH = (
     """
 WITH ins AS (
-  INSERT INTO recorder_batch (recording_id, seq, received_at, t, lon, lat, acc, compacted)
-  VALUES (%(rec)s, %(seq)s, now(), %(t)s, %(lon)s, %(lat)s, %(acc)s, false)
+  INSERT INTO recorder_batch (recording_id, seq, received_at, t, lon, lat, acc)
+  VALUES (%(rec)s, %(seq)s, now(), %(t)s, %(lon)s, %(lat)s, %(acc)s)
   ON CONFLICT (recording_id, seq) DO NOTHING
   RETURNING 1
 )"""

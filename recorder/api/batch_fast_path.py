@@ -60,9 +60,9 @@ WITH rec AS (
   WHERE r.id = %(rec)s AND {who}
     AND extract(epoch FROM r.started_at) BETWEEN %(tmax)s - %(span)s AND %(tmin)s + %(early)s
 ), ins AS (
-  INSERT INTO recorder_batch (recording_id, seq, received_at, t, lon, lat, acc, compacted)
+  INSERT INTO recorder_batch (recording_id, seq, received_at, t, lon, lat, acc)
   SELECT rec.id, %(seq)s, now(), %(t)s::float8[], %(lon)s::float8[], %(lat)s::float8[],
-         %(acc)s::float8[], false
+         %(acc)s::float8[]
   FROM rec
   ON CONFLICT (recording_id, seq) DO NOTHING
   RETURNING 1

@@ -13,6 +13,7 @@ from procrastinate.contrib.django.models import ProcrastinateJob
 from jobs.queue import app, run_pending_jobs
 from patrols.models import PairDayVerdict, TrackUpload
 from recorder import tasks
+from recorder.compaction import staged_seqs
 from recorder.models import Recording, RecordingBatch
 
 from .helpers import batches, client_for, open_recording, pair_walk_on_claimed_alleys, send
@@ -46,8 +47,7 @@ def test_the_periodic_job_compacts_a_recording_whose_phone_died():
 
     rec = Recording.objects.get(pk=rid)
     assert rec.upload is not None and rec.status == "open"  # idle, not yet stale
-    assert not RecordingBatch.objects.filter(recording_id=rid, compacted=False).exists()
-    assert RecordingBatch.objects.filter(recording_id=live, compacted=False).count() == 1
+    assert staged_seqs(rid) == [] and staged_seqs(live) == [0]
     assert TrackUpload.objects.filter(steward=a).count() == 1
     rechecks = ProcrastinateJob.objects.filter(task_name="patrols.recheck_upload")
     assert [j.args["upload_id"] for j in rechecks] == [rec.upload_id]  # queued once
