@@ -52,8 +52,8 @@ LOCK = _LOCK.format(steward=Steward._meta.db_table, office=StreetOffice._meta.db
 
 # Then, in a statement of its own (READ COMMITTED: its snapshot is taken after the lock, so it
 # sees what a compaction it waited for marked), the batches whose seq is not yet in the
-# recording's `compacted_seqs`, one row per batch with its columns as binary float8 arrays
-# (numpy views them; no unnest or sort in PostgreSQL), and their seqs added to the set — one
+# recording's `compacted_seqs`, one row per batch in seq order with its columns as binary float8
+# arrays (numpy views them; no unnest in PostgreSQL), and their seqs added to the set — one
 # row's update, where a flag per batch rewrote every batch row. A batch committed after this
 # snapshot is not in the set, so the next compaction takes it. The transaction is the store's:
 # a failure leaves the set as it was.
@@ -67,7 +67,7 @@ WITH b AS (
   SET compacted_seqs = compacted_seqs + (SELECT range_agg(int4range(seq, seq, '[]')) FROM b)
   WHERE id = %(rec)s AND EXISTS (SELECT 1 FROM b)
 )
-SELECT seq, array_send(t), array_send(lon), array_send(lat), array_send(acc) FROM b
+SELECT seq, array_send(t), array_send(lon), array_send(lat), array_send(acc) FROM b ORDER BY seq
 """
 
 STAGED_SEQS = """
@@ -104,13 +104,16 @@ class Claimed:
 
 
 def _sorted_fixes(rows: list[tuple]) -> StagedFixes:
-    """The batches' columns (rows of seq, t, lon, lat, acc) joined, each decoded in one numpy
-    pass, and sorted by time, ties in batch order."""
+    """The batches' columns (rows of seq, t, lon, lat, acc in seq order) joined, each decoded in
+    one numpy pass, and sorted by time, ties in batch order; batches in seq order are as a rule
+    in time order too, and then nothing needs sorting."""
     (t, sizes), *rest = (decode_float8_arrays([row[i] for row in rows]) for i in range(1, 5))
     lon, lat, acc = (values for values, _ in rest)
-    seq = np.repeat(np.array([row[0] for row in rows], dtype=np.int64), sizes)
-    order = np.lexsort((seq, t))
-    return StagedFixes(t[order], lon[order], lat[order], acc[order])
+    if t.size > 1 and (t[1:] < t[:-1]).any():
+        seq = np.repeat(np.array([row[0] for row in rows], dtype=np.int64), sizes)
+        order = np.lexsort((seq, t))
+        t, lon, lat, acc = t[order], lon[order], lat[order], acc[order]
+    return StagedFixes(t, lon, lat, acc)
 
 
 def claim(recording_id) -> Claimed | None:
