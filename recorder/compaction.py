@@ -70,6 +70,15 @@ WITH b AS (
 SELECT seq, array_send(t), array_send(lon), array_send(lat), array_send(acc) FROM b ORDER BY seq
 """
 
+# What a compaction changes on the recording: NULL keeps a column (none is set to NULL). Raw SQL
+# rather than QuerySet.update, whose compiling cost ~0.15 ms of a ~7 ms compaction.
+FINISHED = ("status", "ended_at", "upload_key_hash", "compaction_note", "compacted_at", "upload_id")
+FINISH = (
+    "UPDATE recorder_recording SET "
+    + ", ".join(f"{col} = coalesce(%({col})s, {col})" for col in FINISHED)
+    + " WHERE id = %(rec)s"
+)
+
 STAGED_SEQS = """
 SELECT b.seq FROM recorder_batch b JOIN recorder_recording r ON r.id = b.recording_id
 WHERE b.recording_id = %(rec)s AND NOT b.seq <@ r.compacted_seqs ORDER BY b.seq
@@ -197,6 +206,7 @@ def compact(
     result = CompactionResult(recording)
     now = timezone.now()
     with transaction.atomic():
+        params = {"rec": recording.pk}
         got = claim(recording.pk)
         if got is None:
             return result
@@ -209,7 +219,8 @@ def compact(
             if result.upload_id is not None:
                 changes["upload_id"] = result.upload_id
         if changes:
-            Recording.objects.filter(pk=recording.pk).update(**changes)
+            with connection.cursor() as cur:
+                cur.execute(FINISH, {key: changes.get(key) for key in FINISHED} | params)
             for key, value in changes.items():
                 setattr(recording, key, value)
     if answer and result.upload_id is not None and not result.duplicate:
