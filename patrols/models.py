@@ -202,7 +202,12 @@ class SegmentCoverage(models.Model):
     """
 
     # History is never deleted with what it refers to: end a pair, retire a segment.
-    segment = models.ForeignKey(Segment, on_delete=models.PROTECT, related_name="coverage")
+    # No index of its own on segment: the unique (segment, pair, day) and (segment, day) indexes
+    # lead with it. A third one was only written to, and the planner took it for the tile's day
+    # range (filtering every day of the segment) instead of (segment, day).
+    segment = models.ForeignKey(
+        Segment, on_delete=models.PROTECT, related_name="coverage", db_index=False
+    )
     pair = models.ForeignKey(Pair, on_delete=models.PROTECT, related_name="coverage")
     street_office = models.ForeignKey(StreetOffice, on_delete=models.CASCADE, related_name="+")
     day = models.DateField(_("日期"))

@@ -112,7 +112,7 @@ class CoverageTile(APIView):
     @extend_schema(
         parameters=[*PERIOD_PARAMS, OpenApiParameter("by", str, enum=["anyone", "pair"])],
         responses={(200, "application/vnd.mapbox-vector-tile"): OpenApiTypes.BINARY},
-        description="覆盖地图的矢量切片（Mapbox Vector Tile，图层 coverage：share、patrols、claimed、name）。",
+        description="覆盖地图的矢量切片（Mapbox Vector Tile，图层 coverage：要素 id 为路段 id，属性 share、patrols、claimed；路段名称和长度见 /api/geo/segments/{id}/）。",
     )
     def get(self, request, z: int, x: int, y: int):
         if not valid_tile(z, x, y):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import math
 import os
 from datetime import date
 from pathlib import Path
@@ -11,6 +13,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 
 from geo.models import Membership
+from patrols.coverage_queries import coverage_geojson
 from patrols.evaluation import evaluate_pair_day
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS
 
@@ -122,3 +125,61 @@ def test_the_coverage_map_draws_vector_tiles_and_switches_to_patrol_counts(page)
     pg.select_option("select[name=by]", "pair")
     pg.wait_for_function("document.body.dataset.loaded === 'patrols'", timeout=20000)
     pg.screenshot(path=str(SHOTS / "coverage_map_patrols.png"))
+
+
+# A pixel of the coverage layer (its canvas tiles; the base map draws on a canvas of its own), in
+# page coordinates, inside the visible map.
+DRAWN_PIXEL = """() => {
+  const box = document.getElementById("map").getBoundingClientRect();
+  for (const c of document.querySelectorAll("canvas.leaflet-tile")) {
+    const r = c.getBoundingClientRect();
+    const px = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+    for (let y = 0; y < c.height; y++) for (let x = 0; x < c.width; x++) {
+      const X = r.left + (x + 0.5) * r.width / c.width, Y = r.top + (y + 0.5) * r.height / c.height;
+      if (px[(y * c.width + x) * 4 + 3] > 200 && X > box.left + 20 && X < box.right - 20
+          && Y > box.top + 20 && Y < box.bottom - 20) return [X, Y];
+    }
+  }
+  return null;
+}"""
+
+
+def _js_number(x: float) -> str:
+    return str(int(x)) if x == int(x) else repr(x)
+
+
+def test_a_click_on_a_segment_shows_its_name_length_share_and_patrols(page):
+    pg, url, block = page
+    errors = []
+    pg.on("pageerror", lambda e: errors.append(e))
+    pg.goto(f"{url}/plan/coverage/map/?from=2024-05-14&to=2024-05-14")
+    pg.wait_for_function("document.body.dataset.loaded === 'share'", timeout=20000)
+    spot = pg.evaluate(DRAWN_PIXEL)
+    assert spot, "no segment drawn on the map"
+    # The coverage layer is drawn over the base map's streets and is what the pointer meets.
+    assert pg.evaluate(
+        "([x, y]) => document.elementFromPoint(x, y).matches('canvas.leaflet-tile')", spot
+    )
+    z = "s => +getComputedStyle(document.querySelector(s).closest('.leaflet-pane')).zIndex"
+    assert pg.evaluate(z, "canvas.leaflet-tile") > pg.evaluate(z, ".leaflet-basemap-pane > *")
+    pg.mouse.click(*spot)
+    pg.wait_for_function(
+        "(document.querySelector('.leaflet-popup-content') || {}).textContent?.includes(' m')",
+        timeout=10000,
+    )
+    assert not errors, errors
+    text = pg.inner_text(".leaflet-popup-content")
+    # The popup speaks of one of the block's segments, with that segment's own figures.
+    features = json.loads(
+        coverage_geojson(block["office"].id, date(2024, 5, 14), date(2024, 5, 14))
+    )["features"]
+    props = {f["properties"]["name"]: f["properties"] for f in features}
+    name = next(n for n in props if n in text)
+    p = props[name]
+    assert text.split("\n") == [
+        f"{name} {_js_number(float(p['length_m']))} m",
+        f"走过比例: {math.floor(p['share'] * 100 + 0.5)}%",  # JS Math.round
+        f"巡查次数: {p['patrols']}",
+        "已认领" if p["claimed"] else "未认领",
+    ], text
+    pg.screenshot(path=str(SHOTS / "coverage_map_popup.png"))

@@ -10,7 +10,7 @@ import pytest
 from django.contrib.auth.models import User
 from openpyxl import load_workbook
 
-from . import synth
+from . import mvt, synth
 
 pytestmark = pytest.mark.django_db
 DAY = date(2024, 5, 14)
@@ -139,6 +139,11 @@ def _tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
     return x, y
 
 
+def south_alley_in(tile: bytes, world: dict) -> bool:
+    """The block's south alley is a feature of the coverage tile."""
+    return world["segments"][1].id in {f["id"] for f in mvt.features(tile)["coverage"]}
+
+
 def test_the_coverage_vector_tile_holds_the_block_and_nothing_elsewhere(client, world):
     x, y = _tile_of(synth.LON0 + 0.0015, synth.LAT0 + 0.001, 16)
     resp = client.get(
@@ -146,7 +151,10 @@ def test_the_coverage_vector_tile_holds_the_block_and_nothing_elsewhere(client, 
     )
     assert resp.status_code == 200 and resp["Content-Type"] == "application/vnd.mapbox-vector-tile"
     body = resp.content
-    assert b"coverage" in body and b"share" in body and "南巷".encode() in body
+    south = {f["id"]: f for f in mvt.features(body)["coverage"]}[world["segments"][1].id]
+    # What the map draws with; a segment's name and length come from /api/geo/segments/<id>/.
+    assert set(south) == {"id", "share", "patrols", "claimed"}
+    assert south["share"] > 0.95 and south["patrols"] >= 1 and south["claimed"] is True
     far = client.get(f"/api/grids/coverage/tiles/16/{x + 40}/{y}.pbf")
     assert far.status_code == 200 and far.content == b""
     bad = client.get("/api/grids/coverage/tiles/3/9/1.pbf")
