@@ -36,6 +36,30 @@ def test_cell_index_finds_exactly_the_pairs_hypot_finds_including_points_on_the_
     assert np.all(np.diff(q) >= 0)  # ordered by query, as match_walking_points relies on
 
 
+def test_cell_index_finds_the_same_pairs_when_queries_spread_too_far_for_the_dense_lookup():
+    """Distinct query cells come from a scatter over the queries' box of cells when the box is
+    small, else from np.unique: both give the pairs, in the order, of the brute force."""
+    rng = np.random.default_rng(8)
+    x, y = rng.uniform(-100, 100, 2000), rng.uniform(-100, 100, 2000)
+    x, y = np.concatenate([x, x + 90_000]), np.concatenate([y, y - 70_000])
+    grid = CellIndex(x, y, 15.0)
+    near = rng.uniform(-110, 110, (2, 300))
+    for px, py in [
+        (near[0], near[1]),  # one small box: the scatter
+        (np.concatenate([near[0], near[0] + 90_000]), np.concatenate([near[1], near[1] - 70_000])),
+    ]:
+        q, p = grid.within(px, py, 15.0)
+        bq, bp = _brute_within(x, y, px, py, 15.0)
+        assert sorted(zip(q.tolist(), p.tolist(), strict=True)) == sorted(
+            zip(bq.tolist(), bp.tolist(), strict=True)
+        )
+        assert np.all(np.diff(q) >= 0) and len(q) > 100
+    # A query with no position matches nothing (and does not break the lookup of the others).
+    with np.errstate(invalid="ignore"):  # NaN's cell key is garbage, as it always was
+        q, p = grid.within(np.array([np.nan, 0.0]), np.array([0.0, 0.0]), 15.0)
+    assert set(q.tolist()) == {1}
+
+
 def test_cell_index_keeps_the_order_of_the_nine_cell_lookup():
     """Per query: cell column x-1, x, x+1; in each, rows y-1, y, y+1; in a cell, point order."""
     rng = np.random.default_rng(5)
@@ -251,10 +275,14 @@ def test_summarise_gives_what_the_full_sort_gave():
     rng = np.random.default_rng(9)
     lines = shapely.linestrings(rng.uniform(0, 500, (40, 3, 2)))
     samples = SegmentSamples.build(np.arange(40) + 100, lines, 5.0)
-    for n in (0, 1, 7, 5000):
+    # Whole seconds (one int64 key sort) and other times (lexsort), epoch-sized and not.
+    for n, shift in [(0, 0.0), (1, 0.0), (7, 0.0), (5000, 0.0), (5000, 1.7e9), (5000, 0.25)]:
         piece = rng.integers(0, samples.n_samples, n)
         piece[1::2] = np.minimum(piece[::2][: len(piece[1::2])] + 1, samples.n_samples - 1)
         time = np.repeat(np.sort(rng.integers(0, 20000, (n + 2) // 3)).astype(float), 3)[:n]
+        time += shift
+        if n == 5000:  # the second member's seconds again, after the first's
+            time[2500:] = time[:2500]
         walked = Walked(piece, time)
         got = summarise(samples, walked, 600.0)
         # The form before: every match sorted by (segment, time).
