@@ -173,12 +173,14 @@ def _near_day(
     for sid in member_ids:
         t, lon, lat = tracks[sid]
         t = np.asarray(t, dtype=float)
+        lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
         near = (t >= day_start - gap_tolerance_s - margin) & (
             t < day_end + gap_tolerance_s + margin
         )
-        near_day.append(
-            (t[near], np.asarray(lon, dtype=float)[near], np.asarray(lat, dtype=float)[near])
-        )
+        if near.all():  # (a day's load: all of it) the arrays as they are, not copies
+            near_day.append((t, lon, lat))
+        else:
+            near_day.append((t[near], lon[near], lat[near]))
     return near_day
 
 

@@ -303,3 +303,40 @@ def test_summarise_gives_what_the_full_sort_gave():
             samples.sample_seg[covered], weights=samples.sample_len[covered], minlength=40
         )
         assert np.array_equal(got.walked_m, walked_m)
+
+
+def _resample_reference(t, x, y, grid, gap_tolerance_s):
+    """`resample` as it was before issue 18's last pass (with its own tests of idx)."""
+    n = len(t)
+    idx = np.searchsorted(t, grid, side="right") - 1
+    i0 = np.maximum(idx, 0)
+    i1 = np.minimum(idx + 1, n - 1)
+    dt = t[i1] - t[i0]
+    exact = (idx >= 0) & (t[i0] == grid)
+    between = (idx >= 0) & (idx + 1 < n) & (dt > 0) & (dt <= gap_tolerance_s)
+    valid = exact | between
+    w = np.where(between, (grid - t[i0]) / np.where(dt > 0, dt, 1.0), 0.0)
+    xg = np.where(valid, x[i0] + w * (x[i1] - x[i0]), np.nan)
+    yg = np.where(valid, y[i0] + w * (y[i1] - y[i0]), np.nan)
+    return xg, yg, valid
+
+
+def test_resample_without_its_index_tests_gives_what_it_gave():
+    from patrols.tracks.series import resample
+
+    rng = np.random.default_rng(12)
+    t = 1.7e9 + np.sort(rng.choice(20_000, 6000, replace=False)).astype(float)
+    t[100:110] += 0.5  # fractional fixes
+    x, y = rng.normal(0, 500, len(t)), rng.normal(0, 500, len(t))
+    x[7] = 0.0
+    y[8] = -0.0
+    # The grid starts before the first fix and ends after the last, and hits fixes exactly.
+    grid = np.arange(t[0] - 40, t[-1] + 40, 1.0)
+    for k in (len(t), 1, 2):
+        for tol in (0.0, 1.0, 60.0):
+            got = resample(t[:k], x[:k], y[:k], grid, tol)
+            ref = _resample_reference(t[:k], x[:k], y[:k], grid, tol)
+            for a, b in zip(got, ref, strict=True):
+                assert np.array_equal(a, b, equal_nan=True)
+                assert np.array_equal(np.signbit(a), np.signbit(b))
+    assert got[2].sum() > 0 and not got[2].all()
