@@ -113,16 +113,14 @@ class ClaimedArea:
         """`shapely.intersects_xy(self.union, x, y)` (finite x, y), decided by the grid where
         that is certain."""
         x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-        out = np.zeros(len(x), dtype=bool)
         if self.empty or len(x) == 0:
-            return out
-        fx = np.floor((x - self.x0) / self.cell)
-        fy = np.floor((y - self.y0) / self.cell)
-        on = (fx >= 0) & (fx < self.nx) & (fy >= 0) & (fy < self.ny)
-        at = np.flatnonzero(on)
-        state = self.state[fx[at].astype(np.int64), fy[at].astype(np.int64)]
-        out[at[state == 2]] = True
-        near = at[state == 0]
+            return np.zeros(len(x), dtype=bool)
+        # Points off the grid read its outermost cells, which are outside (two cells of margin).
+        ix = np.clip(np.floor((x - self.x0) / self.cell), 0, self.nx - 1).astype(np.intp)
+        iy = np.clip(np.floor((y - self.y0) / self.cell), 0, self.ny - 1).astype(np.intp)
+        state = self.state.ravel()[ix * self.ny + iy]
+        out = state == 2
+        near = np.flatnonzero(state == 0)
         if len(near):
             out[near] = shapely.intersects_xy(self.union, x[near], y[near])
         return out

@@ -148,6 +148,8 @@ def inside_mask(
 ) -> np.ndarray:
     """True where a valid point lies inside the claimed area (see claimed_area):
     `shapely.intersects_xy(union of the buffers, x, y)`."""
+    if area is not None and valid.all():
+        return area.contains_xy(x, y)
     inside = np.zeros(len(x), dtype=bool)
     if area is None or not valid.any():
         return inside
