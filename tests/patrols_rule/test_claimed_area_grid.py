@@ -107,3 +107,17 @@ def test_no_claim_and_invalid_seconds_are_outside():
     assert inside_mask(x, y, valid, None).tolist() == [False] * 3
     area = claimed_area(np.array([shapely.LineString([(0, 0), (10, 0)])]), D)
     assert inside_mask(x, y, valid, area).tolist() == [True, False, False]
+
+
+@pytest.mark.parametrize("distance", [0.0, -5.0, 3.0, 300.0])
+def test_other_distances_give_what_the_union_gives(distance):
+    lines = _claims()["crossing streets"]
+    union = shapely.union_all(shapely.buffer(lines, distance, quad_segs=16))
+    rng = np.random.default_rng(4)
+    x, y = rng.uniform(-600, 600, 30_000), rng.uniform(-600, 600, 30_000)
+    if not shapely.is_empty(union):
+        ring = shapely.get_coordinates(shapely.boundary(union))
+        x, y = np.concatenate([x, ring[:, 0] + 0.01]), np.concatenate([y, ring[:, 1] - 0.01])
+    got = ClaimedArea(lines, distance).contains_xy(x, y)
+    assert np.array_equal(got, shapely.intersects_xy(union, x, y))
+    assert got.any() == (distance > 0)
