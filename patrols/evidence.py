@@ -79,7 +79,10 @@ def coincident_intervals(a: TrackArrays, b: TrackArrays, reach_s: float) -> np.n
     common, ia, ib = common_times(ta, tb)
     if common.size < MIN_COINCIDENT:
         return np.zeros((0, 2))
-    same = (np.abs(xa[ia] - xb[ib]) <= COINCIDE_DEG) & (np.abs(ya[ia] - yb[ib]) <= COINCIDE_DEG)
+    same = np.abs(xa[ia] - xb[ib]) <= COINCIDE_DEG
+    if np.count_nonzero(same) < MIN_COINCIDENT:  # (two phones: the longitudes alone differ)
+        return np.zeros((0, 2))
+    same &= np.abs(ya[ia] - yb[ib]) <= COINCIDE_DEG
     if int(same.sum()) < MIN_COINCIDENT:
         return np.zeros((0, 2))
     # Share of coinciding fixes among the shared timestamps within ±MAJORITY_WINDOW_S.

@@ -21,6 +21,7 @@ import shapely
 
 from geo.local_days import local_day_bounds_epoch
 from geo.local_projection import LocalProjection
+from patrols.claimed_area import ClaimedArea
 from patrols.rule_config import DEFAULT_PARAMS, RuleParams
 from patrols.tracks.series import (
     TrackArrays,
@@ -130,29 +131,30 @@ def _longest(mask: np.ndarray, grid: np.ndarray) -> tuple[int, float | None]:
     return int(ends[i] - starts[i]), float(grid[starts[i]])
 
 
-def claimed_area(claimed_projected: np.ndarray, distance: float) -> shapely.Geometry | None:
-    """The claimed lines buffered by `distance` metres, prepared for point-in-polygon tests.
+def claimed_area(claimed_projected: np.ndarray, distance: float) -> ClaimedArea | None:
+    """The claimed lines buffered by `distance` metres, for point-in-area tests (see
+    patrols.claimed_area: the union of the buffers, tested through a grid where that is certain).
 
     Round joins/caps with 16 segments per quarter circle: the polygon lies within 0.05 m of the
-    true 25 m distance, and `contains_xy` tests millions of coordinates without creating a shapely
-    point each (several times faster than an STRtree `dwithin` query on points).
+    true 25 m distance.
     """
     if len(claimed_projected) == 0:
         return None
-    area = shapely.union_all(shapely.buffer(claimed_projected, distance, quad_segs=16))
-    shapely.prepare(area)
-    return area
+    return ClaimedArea(claimed_projected, distance)
 
 
 def inside_mask(
-    x: np.ndarray, y: np.ndarray, valid: np.ndarray, area: shapely.Geometry | None
+    x: np.ndarray, y: np.ndarray, valid: np.ndarray, area: ClaimedArea | None
 ) -> np.ndarray:
-    """True where a valid point lies inside the claimed area (see claimed_area)."""
+    """True where a valid point lies inside the claimed area (see claimed_area):
+    `shapely.intersects_xy(union of the buffers, x, y)`."""
+    if area is not None and valid.all():
+        return area.contains_xy(x, y)
     inside = np.zeros(len(x), dtype=bool)
     if area is None or not valid.any():
         return inside
     idx = np.flatnonzero(valid)
-    inside[idx] = shapely.intersects_xy(area, x[idx], y[idx])
+    inside[idx] = area.contains_xy(x[idx], y[idx])
     return inside
 
 
@@ -173,12 +175,14 @@ def _near_day(
     for sid in member_ids:
         t, lon, lat = tracks[sid]
         t = np.asarray(t, dtype=float)
+        lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
         near = (t >= day_start - gap_tolerance_s - margin) & (
             t < day_end + gap_tolerance_s + margin
         )
-        near_day.append(
-            (t[near], np.asarray(lon, dtype=float)[near], np.asarray(lat, dtype=float)[near])
-        )
+        if near.all():  # (a day's load: all of it) the arrays as they are, not copies
+            near_day.append((t, lon, lat))
+        else:
+            near_day.append((t[near], lon[near], lat[near]))
     return near_day
 
 
@@ -243,7 +247,7 @@ def _member_series(
     track: TrackArrays,
     projection: LocalProjection,
     day_grid: _DayGrid,
-    area: shapely.Geometry | None,
+    area: ClaimedArea | None,
     params: RuleParams,
 ) -> MemberSeries:
     """One member on the grid: position, velocity, walking (short stops forgiven), inside."""

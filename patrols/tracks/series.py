@@ -30,6 +30,8 @@ def resample(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Linear interpolation of (x, y) at `grid` times, bridging only gaps <= gap_tolerance_s.
 
+    `t` sorted, finite, without repeats (as `sorted_finite` returns it).
+
     Returns (xg, yg, valid); xg/yg are NaN where there is no data.
     """
     n = len(t)
@@ -39,13 +41,17 @@ def resample(
     idx = np.searchsorted(t, grid, side="right") - 1  # last fix at or before each grid time
     i0 = np.maximum(idx, 0)  # idx <= n - 1 already
     i1 = np.minimum(idx + 1, n - 1)  # idx + 1 >= 0 already
-    dt = t[i1] - t[i0]
-    exact = (idx >= 0) & (t[i0] == grid)
-    between = (idx >= 0) & (idx + 1 < n) & (dt > 0) & (dt <= gap_tolerance_s)
+    t0 = t[i0]
+    dt = t[i1] - t0
+    # Before the first fix (idx -1: t0 is the first fix, after the grid time) and from the last
+    # fix on (idx n - 1) dt is 0, so neither needs a test of idx of its own.
+    exact = t0 == grid
+    between = (dt > 0) & (dt <= gap_tolerance_s)
     valid = exact | between
-    w = np.where(between, (grid - t[i0]) / np.where(dt > 0, dt, 1.0), 0.0)
-    xg = np.where(valid, x[i0] + w * (x[i1] - x[i0]), np.nan)
-    yg = np.where(valid, y[i0] + w * (y[i1] - y[i0]), np.nan)
+    w = np.where(between, (grid - t0) / np.where(dt > 0, dt, 1.0), 0.0)
+    x0, y0 = x[i0], y[i0]
+    xg = np.where(valid, x0 + w * (x[i1] - x0), np.nan)
+    yg = np.where(valid, y0 + w * (y[i1] - y0), np.nan)
     return xg, yg, valid
 
 

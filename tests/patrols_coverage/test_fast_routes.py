@@ -36,6 +36,30 @@ def test_cell_index_finds_exactly_the_pairs_hypot_finds_including_points_on_the_
     assert np.all(np.diff(q) >= 0)  # ordered by query, as match_walking_points relies on
 
 
+def test_cell_index_finds_the_same_pairs_when_queries_spread_too_far_for_the_dense_lookup():
+    """Distinct query cells come from a scatter over the queries' box of cells when the box is
+    small, else from np.unique: both give the pairs, in the order, of the brute force."""
+    rng = np.random.default_rng(8)
+    x, y = rng.uniform(-100, 100, 2000), rng.uniform(-100, 100, 2000)
+    x, y = np.concatenate([x, x + 90_000]), np.concatenate([y, y - 70_000])
+    grid = CellIndex(x, y, 15.0)
+    near = rng.uniform(-110, 110, (2, 300))
+    for px, py in [
+        (near[0], near[1]),  # one small box: the scatter
+        (np.concatenate([near[0], near[0] + 90_000]), np.concatenate([near[1], near[1] - 70_000])),
+    ]:
+        q, p = grid.within(px, py, 15.0)
+        bq, bp = _brute_within(x, y, px, py, 15.0)
+        assert sorted(zip(q.tolist(), p.tolist(), strict=True)) == sorted(
+            zip(bq.tolist(), bp.tolist(), strict=True)
+        )
+        assert np.all(np.diff(q) >= 0) and len(q) > 100
+    # A query with no position matches nothing (and does not break the lookup of the others).
+    with np.errstate(invalid="ignore"):  # NaN's cell key is garbage, as it always was
+        q, p = grid.within(np.array([np.nan, 0.0]), np.array([0.0, 0.0]), 15.0)
+    assert set(q.tolist()) == {1}
+
+
 def test_cell_index_keeps_the_order_of_the_nine_cell_lookup():
     """Per query: cell column x-1, x, x+1; in each, rows y-1, y, y+1; in a cell, point order."""
     rng = np.random.default_rng(5)
@@ -251,10 +275,14 @@ def test_summarise_gives_what_the_full_sort_gave():
     rng = np.random.default_rng(9)
     lines = shapely.linestrings(rng.uniform(0, 500, (40, 3, 2)))
     samples = SegmentSamples.build(np.arange(40) + 100, lines, 5.0)
-    for n in (0, 1, 7, 5000):
+    # Whole seconds (one int64 key sort) and other times (lexsort), epoch-sized and not.
+    for n, shift in [(0, 0.0), (1, 0.0), (7, 0.0), (5000, 0.0), (5000, 1.7e9), (5000, 0.25)]:
         piece = rng.integers(0, samples.n_samples, n)
         piece[1::2] = np.minimum(piece[::2][: len(piece[1::2])] + 1, samples.n_samples - 1)
         time = np.repeat(np.sort(rng.integers(0, 20000, (n + 2) // 3)).astype(float), 3)[:n]
+        time += shift
+        if n == 5000:  # the second member's seconds again, after the first's
+            time[2500:] = time[:2500]
         walked = Walked(piece, time)
         got = summarise(samples, walked, 600.0)
         # The form before: every match sorted by (segment, time).
@@ -275,3 +303,40 @@ def test_summarise_gives_what_the_full_sort_gave():
             samples.sample_seg[covered], weights=samples.sample_len[covered], minlength=40
         )
         assert np.array_equal(got.walked_m, walked_m)
+
+
+def _resample_reference(t, x, y, grid, gap_tolerance_s):
+    """`resample` as it was before issue 18's last pass (with its own tests of idx)."""
+    n = len(t)
+    idx = np.searchsorted(t, grid, side="right") - 1
+    i0 = np.maximum(idx, 0)
+    i1 = np.minimum(idx + 1, n - 1)
+    dt = t[i1] - t[i0]
+    exact = (idx >= 0) & (t[i0] == grid)
+    between = (idx >= 0) & (idx + 1 < n) & (dt > 0) & (dt <= gap_tolerance_s)
+    valid = exact | between
+    w = np.where(between, (grid - t[i0]) / np.where(dt > 0, dt, 1.0), 0.0)
+    xg = np.where(valid, x[i0] + w * (x[i1] - x[i0]), np.nan)
+    yg = np.where(valid, y[i0] + w * (y[i1] - y[i0]), np.nan)
+    return xg, yg, valid
+
+
+def test_resample_without_its_index_tests_gives_what_it_gave():
+    from patrols.tracks.series import resample
+
+    rng = np.random.default_rng(12)
+    t = 1.7e9 + np.sort(rng.choice(20_000, 6000, replace=False)).astype(float)
+    t[100:110] += 0.5  # fractional fixes
+    x, y = rng.normal(0, 500, len(t)), rng.normal(0, 500, len(t))
+    x[7] = 0.0
+    y[8] = -0.0
+    # The grid starts before the first fix and ends after the last, and hits fixes exactly.
+    grid = np.arange(t[0] - 40, t[-1] + 40, 1.0)
+    for k in (len(t), 1, 2):
+        for tol in (0.0, 1.0, 60.0):
+            got = resample(t[:k], x[:k], y[:k], grid, tol)
+            ref = _resample_reference(t[:k], x[:k], y[:k], grid, tol)
+            for a, b in zip(got, ref, strict=True):
+                assert np.array_equal(a, b, equal_nan=True)
+                assert np.array_equal(np.signbit(a), np.signbit(b))
+    assert got[2].sum() > 0 and not got[2].all()
