@@ -127,6 +127,21 @@ def test_the_coverage_map_draws_vector_tiles_and_switches_to_patrol_counts(page)
     pg.screenshot(path=str(SHOTS / "coverage_map_patrols.png"))
 
 
+def test_the_coverage_maps_controls_wrap_above_the_figures_on_a_phone(page):
+    pg, url, block = page
+    pg.set_viewport_size({"width": 390, "height": 844})
+    pg.goto(f"{url}/en/plan/coverage/map/?from=2024-05-14&to=2024-05-14")
+    pg.wait_for_function("document.body.dataset.loaded === 'share'", timeout=20000)
+    controls = pg.locator("#controls").bounding_box()
+    heading = pg.locator("#figures h2").bounding_box()
+    last = pg.locator("select[name=by]").bounding_box()
+    # The controls wrap onto several rows and the figures start below all of them (a fixed
+    # one-row height let the last row cover the figures' heading).
+    assert controls["height"] > 60, controls
+    assert last["y"] + last["height"] <= controls["y"] + controls["height"] <= heading["y"]
+    pg.screenshot(path=str(SHOTS / "coverage_map_phone_en.png"))
+
+
 # A pixel of the coverage layer (its canvas tiles; the base map draws on a canvas of its own), in
 # page coordinates, inside the visible map.
 DRAWN_PIXEL = """() => {
