@@ -32,7 +32,7 @@ from patrols.tracks.formats import RawPoints, RefKind, TrackFormat
 from patrols.tracks.formats.fixes_original import encode_fixes
 from patrols.tracks.ingest import ingest_points
 from patrols.tracks.store import decode_float8_arrays, fetch_binary
-from recorder.models import Recording
+from recorder.models import Recording, not_compacted
 from recorder.staging import max_accuracy_m
 from stewards.models import Steward
 
@@ -57,11 +57,11 @@ LOCK = _LOCK.format(steward=Steward._meta.db_table, office=StreetOffice._meta.db
 # row's update, where a flag per batch rewrote every batch row. A batch committed after this
 # snapshot is not in the set, so the next compaction takes it. The transaction is the store's:
 # a failure leaves the set as it was.
-CLAIM = """
+CLAIM = f"""
 WITH b AS (
   SELECT b.seq, b.t, b.lon, b.lat, b.acc
   FROM recorder_batch b JOIN recorder_recording r ON r.id = b.recording_id
-  WHERE b.recording_id = %(rec)s AND NOT b.seq <@ r.compacted_seqs
+  WHERE b.recording_id = %(rec)s AND {not_compacted()}
 ), mark AS (
   UPDATE recorder_recording
   SET compacted_seqs = compacted_seqs + (SELECT range_agg(int4range(seq, seq, '[]')) FROM b)
@@ -79,13 +79,13 @@ FINISH = (
     + " WHERE id = %(rec)s"
 )
 
-STAGED_SEQS = """
+STAGED_SEQS = f"""
 SELECT b.seq FROM recorder_batch b JOIN recorder_recording r ON r.id = b.recording_id
-WHERE b.recording_id = %(rec)s AND NOT b.seq <@ r.compacted_seqs ORDER BY b.seq
+WHERE b.recording_id = %(rec)s AND {not_compacted()} ORDER BY b.seq
 """
 # The recordings with batches not yet compacted (for the idle job).
-HAS_STAGED = """EXISTS (SELECT 1 FROM recorder_batch b WHERE b.recording_id = recorder_recording.id
-                        AND NOT b.seq <@ recorder_recording.compacted_seqs)"""
+HAS_STAGED = f"""EXISTS (SELECT 1 FROM recorder_batch b WHERE b.recording_id = recorder_recording.id
+                         AND {not_compacted(recording="recorder_recording")})"""
 
 
 @dataclass

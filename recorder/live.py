@@ -19,7 +19,7 @@ from grids.models import Claim
 from patrols.evaluation import assess_pair, params_for_office
 from patrols.tracks.cleaning import haversine_m
 from patrols.tracks.store import decode_float8_array, fetch_binary, load_points
-from recorder.models import Recording
+from recorder.models import Recording, not_compacted
 from recorder.staging import max_accuracy_m
 from stewards.models import Pair, PairMember
 
@@ -42,7 +42,7 @@ SELECT r.steward_id,
        array_send(array_agg(u.lon ORDER BY u.t)),
        array_send(array_agg(u.lat ORDER BY u.t))
 FROM recorder_recording r
-JOIN recorder_batch b ON b.recording_id = r.id AND NOT b.seq <@ r.compacted_seqs,
+JOIN recorder_batch b ON b.recording_id = r.id AND {not_compacted()},
      unnest(b.t, b.lon, b.lat, b.acc) AS u(t, lon, lat, acc)
 WHERE r.steward_id = ANY(%(ids)s) AND r.started_at < %(end)s
   AND r.started_at >= %(start)s - interval '1 day'

@@ -30,6 +30,12 @@ class SeqSetField(models.Field):
         return "int4multirange"
 
 
+def not_compacted(batch: str = "b", recording: str = "r") -> str:
+    """SQL: the batch (alias `batch`) is not yet in its recording's (alias `recording`) tracks —
+    the one test of `compacted_seqs` that compaction, the idle job and the live map share."""
+    return f"NOT {batch}.seq <@ {recording}.compacted_seqs"
+
+
 class Recording(models.Model):
     """One patrol recorded in the browser. The id is made by the phone, so it can start offline."""
 
