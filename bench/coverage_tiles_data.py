@@ -124,7 +124,10 @@ def build_district(
     _copy_indexes(cur, s, list(TABLES[:3]))
     counts = {"insert_s": insert_s}
     for t, key in zip(TABLES, ("segments", "claims", "coverage", "months"), strict=True):
-        cur.execute(f"ANALYZE {s}.{t}")
+        # What autovacuum does with a month of new rows within a minute (statistics, and pages
+        # marked all-visible for index-only scans), now rather than whenever it wakes: a month
+        # written at once is otherwise read in whatever state the timing happens to leave it.
+        cur.execute(f"VACUUM (ANALYZE) {s}.{t}")
         cur.execute(f"SELECT count(*) FROM {s}.{t}")
         counts[key] = cur.fetchone()[0]
     return counts

@@ -95,16 +95,23 @@ def test_a_demo_database_migrates_to_the_new_layout_unchanged(settings, tmp_path
     executor = _migrate(executor.loader.graph.leaf_nodes())
     after, schema_after = _snapshot()
     assert after == before
-    # patrols 0011 (after the move) adds the coverage month roll-up and a (segment, day) index;
-    # its backfill of the demo's coverage equals the month aggregates of the rows.
-    added = {"patrols_segmentcoveragemonth", "coverage_segment_day"}
+    # patrols 0011 (after the move) adds the coverage month roll-up and a (segment, day) index,
+    # which 0013 makes a covering one; 0011's backfill of the demo's coverage equals the month
+    # aggregates of the rows.
+    added = {"patrols_segmentcoveragemonth", "coverage_segment_day_cover"}
+    assert {r[1] for r in schema_after} >= {"coverage_segment_day_cover"}
     schema_after = [r for r in schema_after if r[0] not in added and r[1] not in added]
-    # patrols 0012 drops the coverage table's single-column index on segment_id (the unique
-    # (segment, pair, day) and the (segment, day) index lead with it).
-    dropped = "grids_segmentcoverage_segment_id_1ba79d43"
-    assert any(r[1] == dropped for r in schema_before)
-    assert not any(r[1] == dropped for r in schema_after)
-    schema_before = [r for r in schema_before if r[1] != dropped]
+    # patrols 0012 and 0013 drop the coverage table's single-column indexes on segment_id,
+    # pair_id and street_office_id (the unique (segment, pair, day), (segment, day), (pair, day)
+    # and (office, day) indexes lead with them).
+    dropped = {
+        "grids_segmentcoverage_segment_id_1ba79d43",
+        "grids_segmentcoverage_pair_id_7777d002",
+        "grids_segmentcoverage_street_office_id_f0195b3c",
+    }
+    assert dropped <= {r[1] for r in schema_before}
+    assert not dropped & {r[1] for r in schema_after}
+    schema_before = [r for r in schema_before if r[1] not in dropped]
     with connection.cursor() as cur:
         cur.execute(MONTHS_KEPT)
         kept = cur.fetchall()
