@@ -38,7 +38,7 @@ def resample(
     if n == 0:
         nan = np.full(len(grid), np.nan)
         return nan, nan.copy(), np.zeros(len(grid), dtype=bool)
-    idx = np.searchsorted(t, grid, side="right") - 1  # last fix at or before each grid time
+    idx = _last_at_or_before(t, grid)
     i0 = np.maximum(idx, 0)  # idx <= n - 1 already
     i1 = np.minimum(idx + 1, n - 1)  # idx + 1 >= 0 already
     t0 = t[i0]
@@ -53,6 +53,26 @@ def resample(
     xg = np.where(valid, x0 + w * (x[i1] - x0), np.nan)
     yg = np.where(valid, y0 + w * (y[i1] - y0), np.nan)
     return xg, yg, valid
+
+
+def _last_at_or_before(t: np.ndarray, grid: np.ndarray) -> np.ndarray:
+    """`np.searchsorted(t, grid, side="right") - 1`: the last fix at or before each grid time.
+
+    Fixes in whole seconds on a grid of whole seconds (GPS loggers' 1 Hz fixes on the rule's
+    grid): by counting the fixes per grid step, one bincount and one cumsum, ~2x cheaper than
+    the binary searches."""
+    m = len(grid)
+    if m > 1 and len(t):
+        g0, step = grid[0], grid[1] - grid[0]
+        whole = g0 == np.floor(g0) and step >= 1 and step == np.floor(step) and abs(g0) < 2**52
+        if whole and np.array_equal(grid, g0 + step * np.arange(m)) and (np.floor(t) == t).all():
+            step_i = int(step)
+            d = (t - g0).astype(np.int64)  # exact: whole numbers
+            # First grid index at or after each fix: the fix counts from there on.
+            first = d if step_i == 1 else -((-d) // step_i)
+            counts = np.bincount(np.clip(first, 0, m), minlength=m + 1)[:m]
+            return np.cumsum(counts) - 1
+    return np.searchsorted(t, grid, side="right") - 1
 
 
 def _fill_nearest(values: np.ndarray, where: np.ndarray) -> np.ndarray:

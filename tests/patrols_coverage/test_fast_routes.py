@@ -340,3 +340,31 @@ def test_resample_without_its_index_tests_gives_what_it_gave():
                 assert np.array_equal(a, b, equal_nan=True)
                 assert np.array_equal(np.signbit(a), np.signbit(b))
     assert got[2].sum() > 0 and not got[2].all()
+
+
+def test_resample_counts_whole_second_fixes_into_what_the_binary_search_gave():
+    """Whole-second fixes on a whole-second grid find their last fix by counting (any step,
+    grids starting before, between and after the fixes); else by searchsorted, as before."""
+    from patrols.tracks.series import resample
+
+    rng = np.random.default_rng(21)
+    t = 1.7e9 + np.sort(rng.choice(9000, 5000, replace=False)).astype(float)
+    x, y = rng.normal(0, 500, len(t)), rng.normal(0, 500, len(t))
+    x[3], y[4] = 0.0, -0.0
+    grids = [np.arange(t[0] - 40, t[-1] + 40, step) for step in (1.0, 2.0, 5.0, 7.0)] + [
+        np.arange(t[0] + 100, t[0] + 400, 1.0),  # inside the fixes
+        np.arange(t[-1] + 5, t[-1] + 50, 1.0),  # all after the last fix
+        np.arange(t[0] - 50, t[0] - 5, 1.0),  # all before the first
+        np.arange(t[0] - 40.5, t[-1], 1.0),  # half seconds: the binary search
+        np.array([t[0] - 3.0, t[0], t[0] + 2.0, t[0] + 3.0]),  # uneven: the binary search
+    ]
+    for grid in grids:
+        for tol in (0.0, 1.0, 60.0):
+            for k in (len(t), 1):
+                got = resample(t[:k], x[:k], y[:k], grid, tol)
+                ref = _resample_reference(t[:k], x[:k], y[:k], grid, tol)
+                for a, b in zip(got, ref, strict=True):
+                    assert np.array_equal(a, b, equal_nan=True)
+                    assert np.array_equal(np.signbit(a), np.signbit(b))
+    full = resample(t, x, y, grids[0], 60.0)
+    assert full[2].sum() > 4000 and not full[2].all()
