@@ -48,8 +48,19 @@ def resample(
     exact = t0 == grid
     between = (dt > 0) & (dt <= gap_tolerance_s)
     valid = exact | between
-    w = np.where(between, (grid - t0) / np.where(dt > 0, dt, 1.0), 0.0)
     x0, y0 = x[i0], y[i0]
+    if x.all() and y.all() and np.isfinite(x).all() and np.isfinite(y).all():
+        # At a fix's own second the weight is 0, and x0 + 0 * (x1 - x0) is x0 bit for bit for
+        # finite coordinates but ±0 (whose sign the sum may turn: those take the full form
+        # below). So only the seconds between fixes are interpolated (few, at 1 Hz).
+        xg, yg = np.where(valid, x0, np.nan), np.where(valid, y0, np.nan)
+        mid = np.flatnonzero(between & ~exact)
+        if len(mid):
+            w = (grid[mid] - t0[mid]) / dt[mid]
+            xg[mid] = x0[mid] + w * (x[i1[mid]] - x0[mid])
+            yg[mid] = y0[mid] + w * (y[i1[mid]] - y0[mid])
+        return xg, yg, valid
+    w = np.where(between, (grid - t0) / np.where(dt > 0, dt, 1.0), 0.0)
     xg = np.where(valid, x0 + w * (x[i1] - x0), np.nan)
     yg = np.where(valid, y0 + w * (y[i1] - y0), np.nan)
     return xg, yg, valid

@@ -344,13 +344,19 @@ def test_resample_without_its_index_tests_gives_what_it_gave():
 
 def test_resample_counts_whole_second_fixes_into_what_the_binary_search_gave():
     """Whole-second fixes on a whole-second grid find their last fix by counting (any step,
-    grids starting before, between and after the fixes); else by searchsorted, as before."""
+    grids starting before, between and after the fixes); else by searchsorted, as before. And
+    only the seconds between fixes are interpolated: the same bits as interpolating all."""
+    import itertools
+
     from patrols.tracks.series import resample
 
     rng = np.random.default_rng(21)
     t = 1.7e9 + np.sort(rng.choice(9000, 5000, replace=False)).astype(float)
     x, y = rng.normal(0, 500, len(t)), rng.normal(0, 500, len(t))
-    x[3], y[4] = 0.0, -0.0
+    xz, yz = x.copy(), y.copy()
+    xz[3], yz[4] = 0.0, -0.0  # signed zeros: the full interpolation everywhere
+    xn = x.copy()
+    xn[5] = np.nan  # not finite (sorted_finite drops these): the same
     grids = [np.arange(t[0] - 40, t[-1] + 40, step) for step in (1.0, 2.0, 5.0, 7.0)] + [
         np.arange(t[0] + 100, t[0] + 400, 1.0),  # inside the fixes
         np.arange(t[-1] + 5, t[-1] + 50, 1.0),  # all after the last fix
@@ -360,9 +366,9 @@ def test_resample_counts_whole_second_fixes_into_what_the_binary_search_gave():
     ]
     for grid in grids:
         for tol in (0.0, 1.0, 60.0):
-            for k in (len(t), 1):
-                got = resample(t[:k], x[:k], y[:k], grid, tol)
-                ref = _resample_reference(t[:k], x[:k], y[:k], grid, tol)
+            for k, (px, py) in itertools.product((len(t), 1), [(x, y), (xz, yz), (xn, y)]):
+                got = resample(t[:k], px[:k], py[:k], grid, tol)
+                ref = _resample_reference(t[:k], px[:k], py[:k], grid, tol)
                 for a, b in zip(got, ref, strict=True):
                     assert np.array_equal(a, b, equal_nan=True)
                     assert np.array_equal(np.signbit(a), np.signbit(b))
