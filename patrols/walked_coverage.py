@@ -301,7 +301,40 @@ def match_walking_points(
     if samples.n_samples == 0 or len(t) == 0:
         return Walked.empty()
     t, x, y, vx, vy = t[::stride], x[::stride], y[::stride], vx[::stride], vy[::stride]
-    speed = np.maximum(np.hypot(vx, vy), 1e-9)  # per point, before the gather: same values
+    return _match(samples, t, x, y, vx, vy, np.hypot(vx, vy), params)
+
+
+def match_walk(
+    measurement, samples: SegmentSamples, params: RuleParams = DEFAULT_PARAMS, stride: int = 3
+) -> Walked:
+    """`match_walking_points(samples, *walking_points(measurement), params, stride)`, gathering
+    only the points it takes (every `stride`-th of the members' walking seconds, concatenated)
+    and their speeds as the measurement has them (`hypot(vx, vy)`, as it would compute them)."""
+    if samples.n_samples == 0:
+        return Walked.empty()
+    parts, taken, grid = [], 0, measurement.grid
+    for s in measurement.members:
+        at = np.flatnonzero(s.walking & (s.speed >= 0.3))  # as walking_points
+        pick = at[(-taken) % stride :: stride]  # the places [::stride] of the concatenation hits
+        taken += len(at)
+        parts.append((grid[pick], s.x[pick], s.y[pick], s.vx[pick], s.vy[pick], s.speed[pick]))
+    if taken == 0:
+        return Walked.empty()
+    t, x, y, vx, vy, speed = (np.concatenate(c) for c in zip(*parts, strict=True))
+    return _match(samples, t, x, y, vx, vy, speed, params)
+
+
+def _match(
+    samples: SegmentSamples,
+    t: np.ndarray,
+    x: np.ndarray,
+    y: np.ndarray,
+    vx: np.ndarray,
+    vy: np.ndarray,
+    speed: np.ndarray,
+    params: RuleParams,
+) -> Walked:
+    speed = np.maximum(speed, 1e-9)  # per point, before the gather: same values
     pt, sm = samples.grid.within(x, y, params.cover_m)
     if len(pt) == 0:
         return Walked.empty()
@@ -422,7 +455,6 @@ def pair_day_coverage(
 ) -> tuple[Walked, SegmentCoverageResult]:
     """Coverage of `samples`' segments by one measured pair-day; fills measurement.walked_length_m
     for the segments in `samples` (call with the pair's claimed segments for the verdict)."""
-    t, x, y, vx, vy = walking_points(measurement)
-    walked = match_walking_points(samples, t, x, y, vx, vy, params)
+    walked = match_walk(measurement, samples, params)
     result = summarise(samples, walked, params.pass_gap_s)
     return walked, result
