@@ -399,11 +399,9 @@ def summarise(samples: SegmentSamples, walked: Walked, pass_gap_s: float) -> Seg
     last = np.full(n_seg, np.nan)
     if len(walked.sample):
         seg, tm = samples.sample_seg[walked.sample], walked.time
-        # A point matches several pieces of one segment, next to each other: the repeats of a
-        # (segment, time) add no pass and no later time, so they leave before the sort.
-        keep = np.ones(len(seg), dtype=bool)
-        keep[1:] = (seg[1:] != seg[:-1]) | (tm[1:] != tm[:-1])
-        seg, tm = _by_segment_and_time(seg[keep], tm[keep], n_seg)
+        # The repeats of a (segment, time) add no pass and no later time: the distinct pairs,
+        # sorted, are all the passes need.
+        seg, tm = _distinct_segment_times(seg, tm, samples.sample_seg[covered], n_seg)
         new = np.ones(len(seg), dtype=bool)
         new[1:] = (seg[1:] != seg[:-1]) | (np.diff(tm) > pass_gap_s)
         patrols = np.bincount(seg[new], minlength=n_seg)
@@ -413,6 +411,36 @@ def summarise(samples: SegmentSamples, walked: Walked, pass_gap_s: float) -> Seg
     return SegmentCoverageResult(
         samples.segment_ids, samples.lengths_m, walked_m, patrols, last, covered
     )
+
+
+def _distinct_segment_times(
+    seg: np.ndarray, tm: np.ndarray, covered_seg: np.ndarray, n_seg: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct (seg, tm) pairs sorted by segment, then time (`covered_seg`: the segments
+    of the distinct pieces walked, i.e. every segment in `seg`).
+
+    Whole-second times: the walked segments ranked, and one scatter over (rank, second) and a
+    flatnonzero give them, when that box is small (a pair-day's: tens of segments × its
+    hours) — cheaper than compacting the matches and sorting them. Else: drop the repeats next
+    to each other (a point matches several pieces of one segment) and sort."""
+    first = tm.min()
+    off = tm - first
+    if np.isfinite(first):
+        walked_segs = distinct(covered_seg, n_seg)
+        span = float(off.max()) + 1
+        box = span * len(walked_segs)
+        if box <= 16 * len(seg) + 2**16 and np.array_equal(off, np.floor(off)):
+            span_i = int(span)
+            rank = np.empty(n_seg, dtype=np.int64)  # only the walked segments' entries are read
+            rank[walked_segs] = np.arange(len(walked_segs))
+            seen = np.zeros(int(box), dtype=bool)
+            seen[rank[seg] * span_i + off.astype(np.int64)] = True
+            key = np.flatnonzero(seen)
+            r = key // span_i
+            return walked_segs[r], (key - r * span_i) + first
+    keep = np.ones(len(seg), dtype=bool)
+    keep[1:] = (seg[1:] != seg[:-1]) | (tm[1:] != tm[:-1])
+    return _by_segment_and_time(seg[keep], tm[keep], n_seg)
 
 
 def _by_segment_and_time(

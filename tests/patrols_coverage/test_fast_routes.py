@@ -275,11 +275,15 @@ def test_summarise_gives_what_the_full_sort_gave():
     rng = np.random.default_rng(9)
     lines = shapely.linestrings(rng.uniform(0, 500, (40, 3, 2)))
     samples = SegmentSamples.build(np.arange(40) + 100, lines, 5.0)
-    # Whole seconds (one int64 key sort) and other times (lexsort), epoch-sized and not.
-    for n, shift in [(0, 0.0), (1, 0.0), (7, 0.0), (5000, 0.0), (5000, 1.7e9), (5000, 0.25)]:
+    # Whole seconds over a short span (one scatter over segment × second), over a long one (one
+    # int64 key sort), and other times (lexsort), epoch-sized and not.
+    cases = [(0, 0.0, 20000), (1, 0.0, 20000), (7, 0.0, 20000), (5000, 0.0, 20000)]
+    cases += [(5000, 1.7e9, 20000), (5000, 0.25, 20000), (1, 1.7e9, 2000), (7, 1.7e9, 2000)]
+    cases += [(5000, 1.7e9, 2000), (5000, 0.0, 3000), (5000, 0.25, 2000)]
+    for n, shift, span in cases:
         piece = rng.integers(0, samples.n_samples, n)
         piece[1::2] = np.minimum(piece[::2][: len(piece[1::2])] + 1, samples.n_samples - 1)
-        time = np.repeat(np.sort(rng.integers(0, 20000, (n + 2) // 3)).astype(float), 3)[:n]
+        time = np.repeat(np.sort(rng.integers(0, span, (n + 2) // 3)).astype(float), 3)[:n]
         time += shift
         if n == 5000:  # the second member's seconds again, after the first's
             time[2500:] = time[:2500]
