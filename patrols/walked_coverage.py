@@ -16,6 +16,7 @@ import numpy as np
 import shapely
 
 from patrols.rule_config import DEFAULT_PARAMS, RuleParams
+from patrols.tracks.series import hypot_within
 
 _K = np.int64(1 << 31)
 
@@ -75,7 +76,7 @@ class CellIndex:
         dx -= px[qi]
         dy = cand.y[k]
         dy -= py[qi]
-        close = np.flatnonzero(_hypot_within(dx, dy, radius))
+        close = np.flatnonzero(hypot_within(dx, dy, radius))
         return qi[close], cand.i[k[close]]
 
 
@@ -164,19 +165,6 @@ def _distinct_cells(cx: np.ndarray, cy: np.ndarray) -> tuple[np.ndarray, np.ndar
     keys = CellIndex._keys(cx, cy)
     _, first, inv = np.unique(keys, return_index=True, return_inverse=True)
     return cx[first], cy[first], inv.ravel()
-
-
-def _hypot_within(dx: np.ndarray, dy: np.ndarray, radius: float) -> np.ndarray:
-    """`np.hypot(dx, dy) <= radius`, decided by the squared distance (several times cheaper)
-    wherever that is clear by far more than its rounding, and by hypot itself elsewhere."""
-    d2 = dx * dx + dy * dy
-    r2 = radius * radius
-    close = d2 <= r2 * (1 - 1e-9)
-    maybe = d2 <= r2 * (1 + 1e-9)
-    if np.count_nonzero(maybe) > np.count_nonzero(close):  # some lie on the radius, give or take
-        near = np.flatnonzero(maybe & ~close)
-        close[near] = np.hypot(dx[near], dy[near]) <= radius
-    return close
 
 
 def _points_along(

@@ -86,6 +86,20 @@ def _last_at_or_before(t: np.ndarray, grid: np.ndarray) -> np.ndarray:
     return np.searchsorted(t, grid, side="right") - 1
 
 
+def hypot_within(dx: np.ndarray, dy: np.ndarray, radius: float) -> np.ndarray:
+    """`np.hypot(dx, dy) <= radius`, decided by the squared distance (several times cheaper)
+    wherever that is clear by far more than its rounding, and by hypot itself elsewhere (NaN:
+    False, as hypot's NaN or inf compares)."""
+    d2 = dx * dx + dy * dy
+    r2 = radius * radius
+    close = d2 <= r2 * (1 - 1e-9)
+    maybe = d2 <= r2 * (1 + 1e-9)
+    if np.count_nonzero(maybe) > np.count_nonzero(close):  # some lie on the radius, give or take
+        near = np.flatnonzero(maybe & ~close)
+        close[near] = np.hypot(dx[near], dy[near]) <= radius
+    return close
+
+
 def _fill_nearest(values: np.ndarray, where: np.ndarray) -> np.ndarray:
     """Fill NaNs at positions `where` with the nearest earlier finite value, else the next later."""
     good = np.isfinite(values)
