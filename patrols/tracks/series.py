@@ -144,9 +144,18 @@ def velocity(
 
 def runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Start indices and (exclusive) end indices of the True runs of a boolean array."""
-    padded = np.concatenate(([False], mask, [False])).astype(np.int8)
-    change = np.diff(padded)
-    return np.flatnonzero(change == 1), np.flatnonzero(change == -1)
+    mask = np.asarray(mask, dtype=bool)
+    if len(mask) == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    # Where the value changes, with the edges of the array as changes from False: starts and
+    # ends alternate, a start first (one xor and one flatnonzero, not an int8 copy and a diff).
+    change = np.flatnonzero(mask[1:] != mask[:-1]) + 1
+    edges = np.concatenate(([0], change, [len(mask)]))
+    if not mask[0]:
+        edges = edges[1:]
+    if not mask[-1]:
+        edges = edges[:-1]
+    return edges[0::2], edges[1::2]
 
 
 def forgive_short_stops(walk: np.ndarray, slow: np.ndarray, max_len: int) -> np.ndarray:
@@ -157,9 +166,11 @@ def forgive_short_stops(walk: np.ndarray, slow: np.ndarray, max_len: int) -> np.
     n = len(walk)
     ok = (ends - starts <= max_len) & (starts > 0) & (ends < n)
     ok &= walk[np.clip(starts - 1, 0, n - 1)] & walk[np.clip(ends, 0, n - 1)]
-    # +1 where a forgiven run starts, -1 where it ends (bincount: np.add.at is several times slower)
-    delta = np.bincount(starts[ok], minlength=n + 1) - np.bincount(ends[ok], minlength=n + 1)
-    return walk | (np.cumsum(delta)[:n] > 0)
+    # The forgiven runs' seconds (disjoint runs, short: not a pass over the day).
+    a, length = starts[ok], ends[ok] - starts[ok]
+    out = walk.copy()
+    out[np.repeat(a - (np.cumsum(length) - length), length) + np.arange(int(length.sum()))] = True
+    return out
 
 
 def _increasing(t: np.ndarray) -> bool:

@@ -266,6 +266,19 @@ def test_short_stops_are_forgiven_as_the_add_at_form_forgave_them():
             assert np.array_equal(forgive_short_stops(walk, slow, 4), ref)
 
 
+def test_runs_are_the_padded_difference_runs():
+    from patrols.tracks.series import runs
+
+    rng = np.random.default_rng(4)
+    for n in (0, 1, 2, 3, 50, 3000):
+        for p in (0.0, 0.3, 0.7, 1.0):
+            mask = rng.random(n) < p
+            change = np.diff(np.concatenate(([False], mask, [False])).astype(np.int8))
+            starts, ends = runs(mask)
+            assert np.array_equal(starts, np.flatnonzero(change == 1)) and starts.dtype == np.intp
+            assert np.array_equal(ends, np.flatnonzero(change == -1)) and ends.dtype == np.intp
+
+
 def test_summarise_gives_what_the_full_sort_gave():
     """Repeated (segment, time) matches leave before the sort: same metres, passes, last time."""
     import shapely
