@@ -241,7 +241,11 @@ def test_common_times_is_intersect1d_with_indices():
     a = np.sort(rng.choice(20000, 7000, replace=False)).astype(float)
     b = np.sort(rng.choice(20000, 9000, replace=False)).astype(float)
     dup = np.sort(np.concatenate([a, a[:50]]))  # repeated timestamps: the general route
-    for x, y in [(a, b), (b, a), (a, a[:0]), (a[:0], b), (a[-1:], b), (dup, b), (b[::-1], a)]:
+    cases = [(a, b), (b, a), (a, a[:0]), (a[:0], b), (a[-1:], b), (dup, b), (b[::-1], a)]
+    # Whole epoch seconds (one table over the span), half seconds and a long span (searchsorted).
+    cases += [(a + 1.7e9, b + 1.7e9), (a + 0.5, b + 0.5), (a + 0.5, b), (a * 9, b * 9)]
+    cases += [(a[:1], a[:1]), (a[-3:], a[:3]), (np.array([-5.0, 2.0]), np.array([-5.0, 3.0]))]
+    for x, y in cases:
         got, ref = common_times(x, y), np.intersect1d(x, y, return_indices=True)
         for g, r in zip(got, ref, strict=True):
             assert np.array_equal(g, r)
