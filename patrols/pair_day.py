@@ -19,10 +19,9 @@ from patrols.walked_coverage import (
     SegmentCoverageResult,
     SegmentSamples,
     Walked,
-    match_walking_points,
+    match_walk,
     pair_day_coverage,
     summarise,
-    walking_points,
 )
 
 
@@ -123,8 +122,7 @@ def assess_on_segments(
         claimed_projected=claimed_geoms,
         uncredited=evidence.uncredited if evidence else None,
     )
-    t, x, y, vx, vy = walking_points(m)
-    walked = match_walking_points(segs.samples, t, x, y, vx, vy, params)
+    walked = match_walk(m, segs.samples, params)
     cov = summarise(segs.samples, walked, params.pass_gap_s)
     is_claimed = np.zeros(len(segs.ids), dtype=bool)
     is_claimed[claimed_idx] = True

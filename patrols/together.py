@@ -26,6 +26,7 @@ from patrols.rule_config import DEFAULT_PARAMS, RuleParams
 from patrols.tracks.series import (
     TrackArrays,
     forgive_short_stops,
+    hypot_within,
     in_intervals,
     resample,
     runs,
@@ -301,20 +302,24 @@ def _group_masks(
         for i, j in itertools.combinations(range(len(present)), 2):
             a, b = present[i], present[j]
             with np.errstate(invalid="ignore"):
-                d = np.hypot(a.x - b.x, a.y - b.y)
-            close[i, j] = a.valid & b.valid & (d <= params.together_m)
+                near = hypot_within(a.x - b.x, a.y - b.y, params.together_m)
+            close[i, j] = a.valid & b.valid & near
             key = (min(a.steward_id, b.steward_id), max(a.steward_id, b.steward_id))
             if uncredited and key in uncredited:
                 excluded = in_intervals(grid, uncredited[key])
                 not_credited |= close[i, j] & excluded
                 close[i, j] &= ~excluded
-        for combo in itertools.combinations(range(len(present)), k):
+        combos = list(itertools.combinations(range(len(present)), k))
+        for combo in combos:
             if k == 1:
                 tog = present[combo[0]].valid.copy()
             else:
                 tog = np.logical_and.reduce([close[p] for p in itertools.combinations(combo, 2)])
             walk_all = np.logical_and.reduce([present[i].walking for i in combo])
             inside_all = np.logical_and.reduce([present[i].inside for i in combo])
+            if len(combos) == 1:  # one group (a pair, both with data): its masks are the masks
+                both = tog & walk_all
+                return _GroupMasks(tog, both, tog & inside_all, both & inside_all, not_credited)
             together |= tog
             together_walking |= tog & walk_all
             together_inside |= tog & inside_all

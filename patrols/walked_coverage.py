@@ -16,6 +16,7 @@ import numpy as np
 import shapely
 
 from patrols.rule_config import DEFAULT_PARAMS, RuleParams
+from patrols.tracks.series import hypot_within
 
 _K = np.int64(1 << 31)
 
@@ -50,7 +51,8 @@ class CellIndex:
         if n == 0 or len(self.keys) == 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
         px, py = np.asarray(px, dtype=float), np.asarray(py, dtype=float)
-        cx, cy = np.floor(px / self.cell), np.floor(py / self.cell)
+        fx, fy = px / self.cell, py / self.cell
+        cx, cy = np.floor(fx), np.floor(fy)
         # Look up each distinct cell once (a walk stays in a cell for several seconds).
         ux, uy, inv = _distinct_cells(cx, cy)
         u = len(ux)
@@ -61,18 +63,86 @@ class CellIndex:
         cnt = np.searchsorted(self.keys, self._keys(qx, qy + 1), side="right") - lo
         # Positions (in key order) of every cell's candidates, cell after cell.
         pos = np.repeat(lo - (np.cumsum(cnt) - cnt), cnt) + np.arange(int(cnt.sum()))
-        cand_x, cand_y, cand_i = self.xs[pos], self.ys[pos], self.order[pos]
-        per_cell = cnt.reshape(u, 3).sum(axis=1)
-        cell_start = np.cumsum(per_cell) - per_cell
-        pc = per_cell[inv]
-        # Each query's candidates: its cell's, in order. The query of each (query, candidate)
-        # once, then gathers (cheaper than three repeats of per-query values).
+        cand = _Candidates(self.xs[pos], self.ys[pos], self.order[pos], cnt.reshape(u, 3).sum(1))
+        if np.isfinite(fx).all() and np.isfinite(fy).all():
+            cand, inv = cand.near_parts(fx - cx, fy - cy, ux, uy, inv, self.cell, radius)
+        pc = cand.count[inv]
+        # Each query's candidates: its cell's (or part's), in order. The query of each (query,
+        # candidate) once, then gathers (cheaper than three repeats of per-query values).
         qi = np.repeat(np.arange(n), pc)
-        k = np.arange(len(qi)) + (cell_start[inv] - (np.cumsum(pc) - pc))[qi]
-        dx = cand_x[k] - px[qi]
-        dy = cand_y[k] - py[qi]
-        close = np.flatnonzero(_hypot_within(dx, dy, radius))
-        return qi[close], cand_i[k[close]]
+        k = np.arange(len(qi))
+        k += (cand.start[inv] - (np.cumsum(pc) - pc))[qi]
+        dx = cand.x[k]
+        dx -= px[qi]
+        dy = cand.y[k]
+        dy -= py[qi]
+        close = np.flatnonzero(hypot_within(dx, dy, radius))
+        return qi[close], cand.i[k[close]]
+
+
+_PARTS = 3  # a query cell's parts per side: 5 m squares of the 15 m cells
+
+
+@dataclass
+class _Candidates:
+    """Candidate points of each query cell (or part of one), cell after cell, in lookup order."""
+
+    x: np.ndarray
+    y: np.ndarray
+    i: np.ndarray
+    count: np.ndarray  # per cell
+
+    @property
+    def start(self) -> np.ndarray:
+        return np.cumsum(self.count) - self.count
+
+    def near_parts(
+        self,
+        fx: np.ndarray,
+        fy: np.ndarray,
+        ux: np.ndarray,
+        uy: np.ndarray,
+        inv: np.ndarray,
+        cell: float,
+        radius: float,
+    ) -> tuple[_Candidates, np.ndarray]:
+        """Per part (_PARTS × _PARTS squares of a cell) holding queries: its cell's candidates
+        within `radius` + half a diagonal of the square's centre, in their order; and each
+        query's part. `fx`, `fy`: where in its cell each query lies (0 to 1).
+
+        A 3×3 block of cells holds ~2.9× the points of a query's circle, that reach of a 5 m
+        square's centre ~1.5×: a third fewer (query, candidate) distances for the price of one
+        per (part, candidate). Only points that no query of the part is within `radius` of
+        leave, so the pairs found and their order stay what the cell's candidates give."""
+        s = _PARTS
+        sub = (np.minimum((fx * s).astype(np.int64), s - 1) * s) + np.minimum(
+            (fy * s).astype(np.int64), s - 1
+        )
+        key = inv * (s * s) + sub
+        seen = np.zeros(len(ux) * s * s, dtype=bool)
+        seen[key] = True
+        parts = np.flatnonzero(seen)
+        slot = np.empty(len(seen), dtype=np.int64)  # only the seen entries are read
+        slot[parts] = np.arange(len(parts))
+        of, sub = parts // (s * s), parts % (s * s)
+        # A square's queries lie within half its diagonal of its centre (widened by m: a
+        # micrometre, and far more than the rounding of coordinates).
+        w = cell / s
+        m = 1e-6 + 1e-12 * cell * float(np.abs(ux).max() + np.abs(uy).max() + 2)
+        reach = radius + w * np.sqrt(0.5) + m
+        mx = ux[of] * cell + (sub // s + 0.5) * w
+        my = uy[of] * cell + (sub % s + 0.5) * w
+        pc = self.count[of]
+        part = np.repeat(np.arange(len(parts)), pc)
+        k = np.arange(len(part))
+        k += (self.start[of] - (np.cumsum(pc) - pc))[part]
+        cx, cy = self.x[k], self.y[k]
+        dx, dy = cx - mx[part], cy - my[part]
+        keep = np.flatnonzero(dx * dx + dy * dy <= reach * reach)
+        near = _Candidates(
+            cx[keep], cy[keep], self.i[k[keep]], np.bincount(part[keep], minlength=len(parts))
+        )
+        return near, slot[key]
 
 
 def _distinct_cells(cx: np.ndarray, cy: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -95,19 +165,6 @@ def _distinct_cells(cx: np.ndarray, cy: np.ndarray) -> tuple[np.ndarray, np.ndar
     keys = CellIndex._keys(cx, cy)
     _, first, inv = np.unique(keys, return_index=True, return_inverse=True)
     return cx[first], cy[first], inv.ravel()
-
-
-def _hypot_within(dx: np.ndarray, dy: np.ndarray, radius: float) -> np.ndarray:
-    """`np.hypot(dx, dy) <= radius`, decided by the squared distance (several times cheaper)
-    wherever that is clear by far more than its rounding, and by hypot itself elsewhere."""
-    d2 = dx * dx + dy * dy
-    r2 = radius * radius
-    close = d2 <= r2 * (1 - 1e-9)
-    maybe = d2 <= r2 * (1 + 1e-9)
-    if np.count_nonzero(maybe) > np.count_nonzero(close):  # some lie on the radius, give or take
-        near = np.flatnonzero(maybe & ~close)
-        close[near] = np.hypot(dx[near], dy[near]) <= radius
-    return close
 
 
 def _points_along(
@@ -232,7 +289,40 @@ def match_walking_points(
     if samples.n_samples == 0 or len(t) == 0:
         return Walked.empty()
     t, x, y, vx, vy = t[::stride], x[::stride], y[::stride], vx[::stride], vy[::stride]
-    speed = np.maximum(np.hypot(vx, vy), 1e-9)  # per point, before the gather: same values
+    return _match(samples, t, x, y, vx, vy, np.hypot(vx, vy), params)
+
+
+def match_walk(
+    measurement, samples: SegmentSamples, params: RuleParams = DEFAULT_PARAMS, stride: int = 3
+) -> Walked:
+    """`match_walking_points(samples, *walking_points(measurement), params, stride)`, gathering
+    only the points it takes (every `stride`-th of the members' walking seconds, concatenated)
+    and their speeds as the measurement has them (`hypot(vx, vy)`, as it would compute them)."""
+    if samples.n_samples == 0:
+        return Walked.empty()
+    parts, taken, grid = [], 0, measurement.grid
+    for s in measurement.members:
+        at = np.flatnonzero(s.walking & (s.speed >= 0.3))  # as walking_points
+        pick = at[(-taken) % stride :: stride]  # the places [::stride] of the concatenation hits
+        taken += len(at)
+        parts.append((grid[pick], s.x[pick], s.y[pick], s.vx[pick], s.vy[pick], s.speed[pick]))
+    if taken == 0:
+        return Walked.empty()
+    t, x, y, vx, vy, speed = (np.concatenate(c) for c in zip(*parts, strict=True))
+    return _match(samples, t, x, y, vx, vy, speed, params)
+
+
+def _match(
+    samples: SegmentSamples,
+    t: np.ndarray,
+    x: np.ndarray,
+    y: np.ndarray,
+    vx: np.ndarray,
+    vy: np.ndarray,
+    speed: np.ndarray,
+    params: RuleParams,
+) -> Walked:
+    speed = np.maximum(speed, 1e-9)  # per point, before the gather: same values
     pt, sm = samples.grid.within(x, y, params.cover_m)
     if len(pt) == 0:
         return Walked.empty()
@@ -297,11 +387,9 @@ def summarise(samples: SegmentSamples, walked: Walked, pass_gap_s: float) -> Seg
     last = np.full(n_seg, np.nan)
     if len(walked.sample):
         seg, tm = samples.sample_seg[walked.sample], walked.time
-        # A point matches several pieces of one segment, next to each other: the repeats of a
-        # (segment, time) add no pass and no later time, so they leave before the sort.
-        keep = np.ones(len(seg), dtype=bool)
-        keep[1:] = (seg[1:] != seg[:-1]) | (tm[1:] != tm[:-1])
-        seg, tm = _by_segment_and_time(seg[keep], tm[keep], n_seg)
+        # The repeats of a (segment, time) add no pass and no later time: the distinct pairs,
+        # sorted, are all the passes need.
+        seg, tm = _distinct_segment_times(seg, tm, samples.sample_seg[covered], n_seg)
         new = np.ones(len(seg), dtype=bool)
         new[1:] = (seg[1:] != seg[:-1]) | (np.diff(tm) > pass_gap_s)
         patrols = np.bincount(seg[new], minlength=n_seg)
@@ -311,6 +399,36 @@ def summarise(samples: SegmentSamples, walked: Walked, pass_gap_s: float) -> Seg
     return SegmentCoverageResult(
         samples.segment_ids, samples.lengths_m, walked_m, patrols, last, covered
     )
+
+
+def _distinct_segment_times(
+    seg: np.ndarray, tm: np.ndarray, covered_seg: np.ndarray, n_seg: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct (seg, tm) pairs sorted by segment, then time (`covered_seg`: the segments
+    of the distinct pieces walked, i.e. every segment in `seg`).
+
+    Whole-second times: the walked segments ranked, and one scatter over (rank, second) and a
+    flatnonzero give them, when that box is small (a pair-day's: tens of segments × its
+    hours) — cheaper than compacting the matches and sorting them. Else: drop the repeats next
+    to each other (a point matches several pieces of one segment) and sort."""
+    first = tm.min()
+    off = tm - first
+    if np.isfinite(first):
+        walked_segs = distinct(covered_seg, n_seg)
+        span = float(off.max()) + 1
+        box = span * len(walked_segs)
+        if box <= 16 * len(seg) + 2**16 and np.array_equal(off, np.floor(off)):
+            span_i = int(span)
+            rank = np.empty(n_seg, dtype=np.int64)  # only the walked segments' entries are read
+            rank[walked_segs] = np.arange(len(walked_segs))
+            seen = np.zeros(int(box), dtype=bool)
+            seen[rank[seg] * span_i + off.astype(np.int64)] = True
+            key = np.flatnonzero(seen)
+            r = key // span_i
+            return walked_segs[r], (key - r * span_i) + first
+    keep = np.ones(len(seg), dtype=bool)
+    keep[1:] = (seg[1:] != seg[:-1]) | (tm[1:] != tm[:-1])
+    return _by_segment_and_time(seg[keep], tm[keep], n_seg)
 
 
 def _by_segment_and_time(
@@ -353,7 +471,6 @@ def pair_day_coverage(
 ) -> tuple[Walked, SegmentCoverageResult]:
     """Coverage of `samples`' segments by one measured pair-day; fills measurement.walked_length_m
     for the segments in `samples` (call with the pair's claimed segments for the verdict)."""
-    t, x, y, vx, vy = walking_points(measurement)
-    walked = match_walking_points(samples, t, x, y, vx, vy, params)
+    walked = match_walk(measurement, samples, params)
     result = summarise(samples, walked, params.pass_gap_s)
     return walked, result

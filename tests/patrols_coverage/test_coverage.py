@@ -121,3 +121,27 @@ def test_points_along_lines_match_shapely_on_the_real_wudaokou_network():
     # The direction is the line's own direction there: a step along it stays on the line.
     ahead = shapely.points(mx + 0.01 * tx, my + 0.01 * ty)
     assert (shapely.distance(lines_m[line], ahead) < 1e-3).mean() > 0.99  # except at bends
+
+
+@pytest.mark.parametrize("first_s", [290, 291, 292])
+def test_matching_a_measured_walk_gathers_the_points_every_third_point_of_all_would_give(first_s):
+    """match_walk takes every third of the members' walking seconds, concatenated, without
+    concatenating them all first: the same matches, in the same order, as walking_points +
+    match_walking_points (the first member's count of points not a multiple of three too)."""
+    from patrols.together import measure_pair_day
+    from patrols.walked_coverage import match_walk, walking_points
+
+    proj = LocalProjection.around(np.array([synth.LON0]), np.array([synth.LAT0]))
+    lines = proj.geometries(LINES)
+    samples = SegmentSamples.build(IDS, lines, 5.0)
+    path = np.array([(0, 0), (300, 0), (300, 200)], dtype=float)
+    tracks = {
+        1: synth.walk(T0, first_s, path_xy=path, seed=1, noise_m=3.0),
+        2: synth.walk(T0 + 40, 400, path_xy=path[::-1], seed=2, noise_m=3.0),
+    }
+    m = measure_pair_day(tracks, lines, DAY, PARAMS, projection=proj, claimed_projected=lines)
+    got = match_walk(m, samples, PARAMS)
+    ref = match_walking_points(samples, *walking_points(m), PARAMS)
+    assert len(got.sample) > 100
+    assert np.array_equal(got.sample, ref.sample) and got.sample.dtype == ref.sample.dtype
+    assert np.array_equal(got.time, ref.time) and got.time.dtype == ref.time.dtype

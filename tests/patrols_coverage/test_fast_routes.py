@@ -241,7 +241,11 @@ def test_common_times_is_intersect1d_with_indices():
     a = np.sort(rng.choice(20000, 7000, replace=False)).astype(float)
     b = np.sort(rng.choice(20000, 9000, replace=False)).astype(float)
     dup = np.sort(np.concatenate([a, a[:50]]))  # repeated timestamps: the general route
-    for x, y in [(a, b), (b, a), (a, a[:0]), (a[:0], b), (a[-1:], b), (dup, b), (b[::-1], a)]:
+    cases = [(a, b), (b, a), (a, a[:0]), (a[:0], b), (a[-1:], b), (dup, b), (b[::-1], a)]
+    # Whole epoch seconds (one table over the span), half seconds and a long span (searchsorted).
+    cases += [(a + 1.7e9, b + 1.7e9), (a + 0.5, b + 0.5), (a + 0.5, b), (a * 9, b * 9)]
+    cases += [(a[:1], a[:1]), (a[-3:], a[:3]), (np.array([-5.0, 2.0]), np.array([-5.0, 3.0]))]
+    for x, y in cases:
         got, ref = common_times(x, y), np.intersect1d(x, y, return_indices=True)
         for g, r in zip(got, ref, strict=True):
             assert np.array_equal(g, r)
@@ -266,6 +270,19 @@ def test_short_stops_are_forgiven_as_the_add_at_form_forgave_them():
             assert np.array_equal(forgive_short_stops(walk, slow, 4), ref)
 
 
+def test_runs_are_the_padded_difference_runs():
+    from patrols.tracks.series import runs
+
+    rng = np.random.default_rng(4)
+    for n in (0, 1, 2, 3, 50, 3000):
+        for p in (0.0, 0.3, 0.7, 1.0):
+            mask = rng.random(n) < p
+            change = np.diff(np.concatenate(([False], mask, [False])).astype(np.int8))
+            starts, ends = runs(mask)
+            assert np.array_equal(starts, np.flatnonzero(change == 1)) and starts.dtype == np.intp
+            assert np.array_equal(ends, np.flatnonzero(change == -1)) and ends.dtype == np.intp
+
+
 def test_summarise_gives_what_the_full_sort_gave():
     """Repeated (segment, time) matches leave before the sort: same metres, passes, last time."""
     import shapely
@@ -275,11 +292,15 @@ def test_summarise_gives_what_the_full_sort_gave():
     rng = np.random.default_rng(9)
     lines = shapely.linestrings(rng.uniform(0, 500, (40, 3, 2)))
     samples = SegmentSamples.build(np.arange(40) + 100, lines, 5.0)
-    # Whole seconds (one int64 key sort) and other times (lexsort), epoch-sized and not.
-    for n, shift in [(0, 0.0), (1, 0.0), (7, 0.0), (5000, 0.0), (5000, 1.7e9), (5000, 0.25)]:
+    # Whole seconds over a short span (one scatter over segment × second), over a long one (one
+    # int64 key sort), and other times (lexsort), epoch-sized and not.
+    cases = [(0, 0.0, 20000), (1, 0.0, 20000), (7, 0.0, 20000), (5000, 0.0, 20000)]
+    cases += [(5000, 1.7e9, 20000), (5000, 0.25, 20000), (1, 1.7e9, 2000), (7, 1.7e9, 2000)]
+    cases += [(5000, 1.7e9, 2000), (5000, 0.0, 3000), (5000, 0.25, 2000)]
+    for n, shift, span in cases:
         piece = rng.integers(0, samples.n_samples, n)
         piece[1::2] = np.minimum(piece[::2][: len(piece[1::2])] + 1, samples.n_samples - 1)
-        time = np.repeat(np.sort(rng.integers(0, 20000, (n + 2) // 3)).astype(float), 3)[:n]
+        time = np.repeat(np.sort(rng.integers(0, span, (n + 2) // 3)).astype(float), 3)[:n]
         time += shift
         if n == 5000:  # the second member's seconds again, after the first's
             time[2500:] = time[:2500]
@@ -340,3 +361,37 @@ def test_resample_without_its_index_tests_gives_what_it_gave():
                 assert np.array_equal(a, b, equal_nan=True)
                 assert np.array_equal(np.signbit(a), np.signbit(b))
     assert got[2].sum() > 0 and not got[2].all()
+
+
+def test_resample_counts_whole_second_fixes_into_what_the_binary_search_gave():
+    """Whole-second fixes on a whole-second grid find their last fix by counting (any step,
+    grids starting before, between and after the fixes); else by searchsorted, as before. And
+    only the seconds between fixes are interpolated: the same bits as interpolating all."""
+    import itertools
+
+    from patrols.tracks.series import resample
+
+    rng = np.random.default_rng(21)
+    t = 1.7e9 + np.sort(rng.choice(9000, 5000, replace=False)).astype(float)
+    x, y = rng.normal(0, 500, len(t)), rng.normal(0, 500, len(t))
+    xz, yz = x.copy(), y.copy()
+    xz[3], yz[4] = 0.0, -0.0  # signed zeros: the full interpolation everywhere
+    xn = x.copy()
+    xn[5] = np.nan  # not finite (sorted_finite drops these): the same
+    grids = [np.arange(t[0] - 40, t[-1] + 40, step) for step in (1.0, 2.0, 5.0, 7.0)] + [
+        np.arange(t[0] + 100, t[0] + 400, 1.0),  # inside the fixes
+        np.arange(t[-1] + 5, t[-1] + 50, 1.0),  # all after the last fix
+        np.arange(t[0] - 50, t[0] - 5, 1.0),  # all before the first
+        np.arange(t[0] - 40.5, t[-1], 1.0),  # half seconds: the binary search
+        np.array([t[0] - 3.0, t[0], t[0] + 2.0, t[0] + 3.0]),  # uneven: the binary search
+    ]
+    for grid in grids:
+        for tol in (0.0, 1.0, 60.0):
+            for k, (px, py) in itertools.product((len(t), 1), [(x, y), (xz, yz), (xn, y)]):
+                got = resample(t[:k], px[:k], py[:k], grid, tol)
+                ref = _resample_reference(t[:k], px[:k], py[:k], grid, tol)
+                for a, b in zip(got, ref, strict=True):
+                    assert np.array_equal(a, b, equal_nan=True)
+                    assert np.array_equal(np.signbit(a), np.signbit(b))
+    full = resample(t, x, y, grids[0], 60.0)
+    assert full[2].sum() > 4000 and not full[2].all()
