@@ -302,7 +302,7 @@ def match_walk(
         return Walked.empty()
     parts, taken, grid = [], 0, measurement.grid
     for s in measurement.members:
-        at = np.flatnonzero(s.walking & (s.speed >= 0.3))  # as walking_points
+        at = np.flatnonzero(_moving(s))
         pick = at[(-taken) % stride :: stride]  # the places [::stride] of the concatenation hits
         taken += len(at)
         parts.append((grid[pick], s.x[pick], s.y[pick], s.vx[pick], s.vy[pick], s.speed[pick]))
@@ -453,12 +453,17 @@ def _by_segment_and_time(
     return seg[order], tm[order]
 
 
+def _moving(member) -> np.ndarray:
+    """A member's walking seconds the matching uses: heading is noise when standing."""
+    return member.walking & (member.speed >= 0.3)
+
+
 def walking_points(measurement) -> tuple[np.ndarray, ...]:
     """(t, x, y, vx, vy) of every member's walking seconds of a measured pair-day, concatenated."""
     parts = []
     grid = measurement.grid
     for s in measurement.members:
-        moving = s.walking & (s.speed >= 0.3)  # heading is noise when standing
+        moving = _moving(s)
         parts.append((grid[moving], s.x[moving], s.y[moving], s.vx[moving], s.vy[moving]))
     if not parts:
         z = np.zeros(0)
